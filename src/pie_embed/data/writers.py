@@ -1,0 +1,382 @@
+"""Write embeddings (with a manifest that says how they were made) and write rows back to data files.
+
+Embeddings go to ``.npy`` (plus a ``<path>.manifest.json`` sidecar) or ``.parquet`` (manifest in the
+schema metadata and in the sidecar). Every write is atomic: a temporary file in the target directory is
+renamed over the target with :func:`os.replace`.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import importlib.metadata
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from pie_embed.errors import DataError
+
+__all__ = [
+    "EMBEDDING_SUFFIXES",
+    "MANIFEST_KEY",
+    "RECORD_SUFFIXES",
+    "EmbeddingManifest",
+    "array_sha256",
+    "manifest_path",
+    "pie_embed_version",
+    "read_embeddings",
+    "texts_sha256",
+    "write_embeddings",
+    "write_records",
+]
+
+MANIFEST_KEY = b"pie_embed.manifest"
+EMBEDDING_SUFFIXES: tuple[str, ...] = (".npy", ".parquet")
+RECORD_SUFFIXES: tuple[str, ...] = (".jsonl", ".json", ".csv", ".parquet")
+
+_UMASK = os.umask(0)  # read the process umask once so written files get ordinary permissions
+os.umask(_UMASK)
+
+
+@dataclass
+class EmbeddingManifest:
+    """How a set of embeddings was made, with checksums of the texts and of the array."""
+
+    model: str
+    prompt: str
+    pooling: str
+    normalize: bool
+    dimension: int
+    count: int
+    texts_sha256: str
+    embeddings_sha256: str
+    source: str | None = None
+    created: str = ""
+    pie_embed_version: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest as a JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        """The manifest as indented JSON."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, origin: str = "manifest") -> EmbeddingManifest:
+        """Build a manifest from a dict; unknown keys are ignored, a missing required key is a DataError."""
+        if not isinstance(data, dict):
+            raise DataError(f"{origin}: manifest is {type(data).__name__}, expected a JSON object")
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        required = [
+            n
+            for n, f in known.items()
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ]
+        missing = [n for n in required if n not in data]
+        if missing:
+            raise DataError(f"{origin}: manifest lacks {', '.join(repr(n) for n in missing)}")
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def pie_embed_version() -> str:
+    """The installed pie-embed version, or "0+unknown" when it is not installed."""
+    try:
+        return importlib.metadata.version("pie-embed")
+    except importlib.metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def texts_sha256(texts: Sequence[str]) -> str:
+    """sha256 over the texts, each utf-8 encoded, joined with a NUL byte."""
+    digest = hashlib.sha256()
+    for index, text in enumerate(texts):
+        if index:
+            digest.update(b"\x00")
+        digest.update(text.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def array_sha256(embeddings: np.ndarray) -> str:
+    """sha256 of the float32 C-contiguous bytes of an array."""
+    return hashlib.sha256(np.ascontiguousarray(embeddings, dtype=np.float32).tobytes()).hexdigest()
+
+
+def manifest_path(path: str | Path) -> Path:
+    """The sidecar manifest of an embeddings file: ``<path>.manifest.json``."""
+    path = Path(path)
+    return path.with_name(path.name + ".manifest.json")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).splitlines())
+
+
+def _atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write through ``write`` into a temporary file next to ``path``, then rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, 0o666 & ~_UMASK)  # mkstemp creates 0600
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    _atomic_write(path, lambda stream: stream.write(text.encode("utf-8")))
+
+
+# --------------------------------------------------------------------------------------------- embeddings
+
+
+def _complete_manifest(
+    path: Path, array: np.ndarray, manifest: EmbeddingManifest, texts: Sequence[str] | None
+) -> EmbeddingManifest:
+    """A copy of ``manifest`` with count, dimension, checksums, time and version filled in and checked."""
+    count, dimension = array.shape
+    facts: dict[str, Any] = {"count": count, "dimension": dimension, "embeddings_sha256": array_sha256(array)}
+    if texts is not None:
+        if len(texts) != count:
+            raise DataError(f"{path}: {len(texts)} texts for {count} embeddings")
+        facts["texts_sha256"] = texts_sha256(texts)
+    for name, value in facts.items():
+        given = getattr(manifest, name)
+        if given not in (0, "", None) and given != value:
+            raise DataError(f"{path}: manifest {name} is {given!r} but the data gives {value!r}")
+    if not manifest.created:
+        facts["created"] = datetime.now(UTC).isoformat(timespec="seconds")
+    if not manifest.pie_embed_version:
+        facts["pie_embed_version"] = pie_embed_version()
+    return dataclasses.replace(manifest, **facts)
+
+
+def write_embeddings(
+    path: str | Path,
+    embeddings: np.ndarray,
+    manifest: EmbeddingManifest,
+    texts: Sequence[str] | None = None,
+) -> Path:
+    """Write embeddings (float32) to .npy or .parquet with a manifest; return the sidecar manifest path.
+
+    count, dimension, embeddings_sha256 (and texts_sha256 when ``texts`` is given) are filled in from the
+    data when the manifest leaves them 0/empty, and must agree with the data otherwise. With ``texts`` a
+    Parquet file also gets a ``text`` column.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in EMBEDDING_SUFFIXES:
+        raise DataError(
+            f"{path}: unsupported embeddings file type {path.suffix or '(no suffix)'!r}; "
+            f"supported: {', '.join(EMBEDDING_SUFFIXES)}"
+        )
+    array = np.ascontiguousarray(np.asarray(embeddings), dtype=np.float32)
+    if array.ndim != 2 or array.shape[1] < 1:
+        raise DataError(f"{path}: embeddings must be a 2-D array (count, dimension), got shape {array.shape}")
+    if texts is not None and (isinstance(texts, str) or not all(isinstance(t, str) for t in texts)):
+        raise DataError(f"{path}: texts must be a list of strings")
+    complete = _complete_manifest(path, array, manifest, texts)
+    sidecar = manifest_path(path)
+    if suffix == ".npy":
+        _atomic_write(path, lambda stream: np.save(stream, array, allow_pickle=False))
+    else:
+        table = _embedding_table(array, texts, complete)
+        _atomic_write(path, lambda stream: _write_parquet(table, stream))
+    _atomic_write_text(sidecar, complete.to_json())
+    return sidecar
+
+
+def _embedding_table(array: np.ndarray, texts: Sequence[str] | None, manifest: EmbeddingManifest) -> Any:
+    import pyarrow as pa
+
+    count, dimension = array.shape
+    columns: dict[str, Any] = {"index": pa.array(np.arange(count, dtype=np.int64))}
+    if texts is not None:
+        columns["text"] = pa.array(list(texts), type=pa.string())
+    values = pa.array(array.reshape(-1), type=pa.float32())
+    columns["embedding"] = pa.FixedSizeListArray.from_arrays(values, dimension)
+    table = pa.table(columns)
+    return table.replace_schema_metadata({MANIFEST_KEY: json.dumps(manifest.to_dict()).encode("utf-8")})
+
+
+def _write_parquet(table: Any, stream: IO[bytes]) -> None:
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, stream)
+
+
+def _load_manifest_json(text: str | bytes, origin: str) -> EmbeddingManifest:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        detail = (
+            f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            if isinstance(exc, json.JSONDecodeError)
+            else exc
+        )
+        raise DataError(_one_line(f"{origin}: invalid manifest JSON ({detail})")) from None
+    return EmbeddingManifest.from_dict(data, origin=origin)
+
+
+def _read_sidecar(path: Path) -> EmbeddingManifest:
+    sidecar = manifest_path(path)
+    if not sidecar.is_file():
+        raise DataError(f"{path}: manifest not found (expected {sidecar.name} next to it)")
+    return _load_manifest_json(sidecar.read_bytes(), str(sidecar))
+
+
+def _read_parquet_embeddings(path: Path) -> tuple[np.ndarray, EmbeddingManifest, list[str] | None]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(_one_line(f"{path}: not a readable Parquet file: {exc}")) from None
+    metadata = table.schema.metadata or {}
+    if MANIFEST_KEY in metadata:
+        manifest = _load_manifest_json(metadata[MANIFEST_KEY], f"{path} (schema metadata)")
+    else:
+        manifest = _read_sidecar(path)
+    if "embedding" not in table.column_names:
+        raise DataError(f"{path}: missing column 'embedding' (columns: {', '.join(table.column_names)})")
+    column = table.column("embedding").combine_chunks()
+    if not pa.types.is_fixed_size_list(column.type):
+        raise DataError(f"{path}: column 'embedding' is {column.type}, expected fixed_size_list<float32>")
+    if column.null_count or column.flatten().null_count:
+        raise DataError(f"{path}: column 'embedding' has null values")
+    dimension = column.type.list_size
+    array = column.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+    array = np.ascontiguousarray(array.reshape(len(column), dimension))
+    if "index" in table.column_names:
+        index = table.column("index").to_numpy()
+        if not np.array_equal(index, np.arange(len(column))):
+            raise DataError(f"{path}: column 'index' is not 0..{len(column) - 1} in order")
+    texts = table.column("text").to_pylist() if "text" in table.column_names else None
+    return array, manifest, texts
+
+
+def read_embeddings(path: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
+    """Read embeddings written by :func:`write_embeddings` and check them against their manifest."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in EMBEDDING_SUFFIXES:
+        raise DataError(
+            f"{path}: unsupported embeddings file type {path.suffix or '(no suffix)'!r}; "
+            f"supported: {', '.join(EMBEDDING_SUFFIXES)}"
+        )
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    texts: list[str] | None = None
+    if suffix == ".npy":
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise DataError(_one_line(f"{path}: not a readable .npy file: {exc}")) from None
+        manifest = _read_sidecar(path)
+    else:
+        array, manifest, texts = _read_parquet_embeddings(path)
+    if array.ndim != 2:
+        raise DataError(f"{path}: embeddings have shape {array.shape}, expected (count, dimension)")
+    array = np.ascontiguousarray(array, dtype=np.float32)
+    if manifest.count != array.shape[0] or manifest.dimension != array.shape[1]:
+        raise DataError(
+            f"{path}: manifest says {manifest.count} x {manifest.dimension} but the file holds "
+            f"{array.shape[0]} x {array.shape[1]}"
+        )
+    if array_sha256(array) != manifest.embeddings_sha256:
+        raise DataError(f"{path}: embeddings do not match the manifest's embeddings_sha256 (file changed?)")
+    if texts is not None and manifest.texts_sha256 and texts_sha256(texts) != manifest.texts_sha256:
+        raise DataError(f"{path}: column 'text' does not match the manifest's texts_sha256 (file changed?)")
+    return array, manifest
+
+
+# --------------------------------------------------------------------------------------------- records
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _columns(rows: Sequence[dict[str, Any]]) -> list[str]:
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    return list(names)
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=_json_default)
+
+
+def _records_bytes(path: Path, suffix: str, rows: Sequence[dict[str, Any]]) -> Callable[[IO[bytes]], None]:
+    if suffix == ".jsonl":
+        text = "".join(json.dumps(row, ensure_ascii=False, default=_json_default) + "\n" for row in rows)
+        return lambda stream: stream.write(text.encode("utf-8"))
+    if suffix == ".json":
+        text = json.dumps(list(rows), ensure_ascii=False, indent=2, default=_json_default) + "\n"
+        return lambda stream: stream.write(text.encode("utf-8"))
+    if suffix == ".csv":
+        buffer = io.StringIO(newline="")
+        columns = _columns(rows)
+        if columns:
+            writer = csv.writer(buffer)
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow([_csv_cell(row.get(name)) for name in columns])
+        data = buffer.getvalue().encode("utf-8")
+        return lambda stream: stream.write(data)
+    import pyarrow as pa
+
+    columns = _columns(rows)
+    try:
+        table = pa.table({name: pa.array([row.get(name) for row in rows]) for name in columns})
+    except (pa.ArrowException, TypeError) as exc:
+        raise DataError(_one_line(f"{path}: cannot store the rows as Parquet columns: {exc}")) from None
+    return lambda stream: _write_parquet(table, stream)
+
+
+def write_records(path: str | Path, rows: Sequence[dict[str, Any]]) -> None:
+    """Write rows to .jsonl, .json (a list), .csv or .parquet, keeping every field and the row order.
+
+    CSV has one column per field seen in any row; None becomes an empty cell and non-string values
+    (numbers, lists, objects) are written as JSON.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in RECORD_SUFFIXES:
+        raise DataError(
+            f"{path}: unsupported file type {path.suffix or '(no suffix)'!r} for rows; "
+            f"supported: {', '.join(RECORD_SUFFIXES)}"
+        )
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise DataError(f"{path}: row {number} is {type(row).__name__}, expected a dict")
+    try:
+        write = _records_bytes(path, suffix, rows)
+    except TypeError as exc:
+        raise DataError(_one_line(f"{path}: cannot write the rows: {exc}")) from None
+    _atomic_write(path, write)

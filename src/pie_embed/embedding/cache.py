@@ -1,0 +1,43 @@
+"""On-disk cache of embeddings, keyed by the embedder's settings and the texts."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pie_embed.data.writers import texts_sha256
+from pie_embed.embedding.embedder import InstructionEmbedder
+
+
+class EmbeddingCache:
+    """Stores each (settings, texts) result as one ``.npy`` file; writes are atomic (temp file, then
+    rename), so concurrent runs never see a partial file and at worst compute the same thing twice."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path_for(self, embedder: InstructionEmbedder, texts: Sequence[str]) -> Path:
+        return self.root / embedder.config_key / f"{texts_sha256(texts)[:32]}.npy"
+
+    def encode(self, embedder: InstructionEmbedder, texts: Sequence[str]) -> tuple[np.ndarray, bool]:
+        """Embeddings of ``texts``, from the cache when present; the flag says whether it was a hit."""
+        path = self.path_for(embedder, texts)
+        if path.is_file():
+            cached = np.load(path)
+            if cached.shape == (len(texts), embedder.dimension):
+                return cached, True
+        vectors = embedder.encode(texts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                np.save(file, vectors)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        return vectors, False

@@ -1,0 +1,242 @@
+"""InstructionEmbedder: instruction texts in, task-aware vectors out."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from pie_embed.embedding.models import LoadedModel, load_model
+from pie_embed.embedding.pooling import NEEDS_ALL_LAYERS, PoolingBatch, check_pooling, pool
+from pie_embed.embedding.prompts import PromptTemplate, get_prompt
+from pie_embed.errors import ConfigError, DataError
+from pie_embed.progress import progress_bar
+
+logger = logging.getLogger(__name__)
+PROGRESS_THRESHOLD = 1000
+
+
+@dataclass
+class EncodedText:
+    """One text tokenized inside its prompt, with the token positions of the instruction itself."""
+
+    input_ids: list[int]
+    instruction_mask: list[int]
+    truncated: bool
+
+
+@dataclass
+class EncodeStats:
+    """What the last :meth:`InstructionEmbedder.encode` call did."""
+
+    count: int = 0
+    unique: int = 0  # distinct texts actually run through the model
+    truncated: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+
+    @property
+    def texts_per_second(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+
+class InstructionEmbedder:
+    """Embeds instructions with a transformer, an optional prompt template and a pooling strategy.
+
+    >>> embedder = InstructionEmbedder()  # all-MiniLM-L6-v2, no prompt, its own (mean) pooling
+    >>> vectors = embedder.encode(["Summarize the article.", "Translate this into French."])
+    """
+
+    def __init__(
+        self,
+        model: str | LoadedModel = "default",
+        prompt: str | PromptTemplate = "none",
+        pooling: str | None = None,
+        normalize: bool = True,
+        batch_size: int = 32,
+        *,
+        instruction_tokens_only: bool = False,
+        max_length: int | None = None,
+        device: str = "cpu",
+        cache_dir: str | Path | None = None,
+        trust_remote_code: bool = False,
+    ) -> None:
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+        self.prompt = get_prompt(prompt)
+        if isinstance(model, LoadedModel):
+            self.loaded = model
+        else:
+            cache = Path(cache_dir) if cache_dir else None
+            self.loaded = load_model(
+                model, cache_dir=cache, trust_remote_code=trust_remote_code, device=device
+            )
+        self.pooling = check_pooling(pooling or self.loaded.default_pooling)
+        self.normalize = normalize
+        self.batch_size = batch_size
+        self.instruction_tokens_only = instruction_tokens_only
+        self.max_length = max_length or self.loaded.max_length
+        self.device = device
+        self.last_stats = EncodeStats()
+        tokenizer = self.loaded.tokenizer
+        self._prefix, self._suffix = self.prompt.split(
+            tokenizer.mask_token if self.prompt.uses_mask else None
+        )
+
+    @property
+    def model_name(self) -> str:
+        return self.loaded.name
+
+    @property
+    def dimension(self) -> int:
+        return int(self.loaded.model.config.hidden_size)
+
+    @property
+    def config_key(self) -> str:
+        """A short hash of everything that changes the vectors (model weights, prompt, pooling, ...)."""
+        parts = [
+            self.loaded.fingerprint,
+            self.prompt.template,
+            str(self.prompt.add_period),
+            self.pooling,
+            str(self.normalize),
+            str(self.instruction_tokens_only),
+            str(self.max_length),
+        ]
+        return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+
+    def describe(self) -> dict[str, object]:
+        """Settings for manifests and result tables."""
+        return {
+            "model": self.loaded.name,
+            "model_fingerprint": self.loaded.fingerprint,
+            "family": self.loaded.family,
+            "prompt": self.prompt.name,
+            "pooling": self.pooling,
+            "normalize": self.normalize,
+            "instruction_tokens_only": self.instruction_tokens_only,
+            "max_length": self.max_length,
+            "dimension": self.dimension,
+        }
+
+    # -- tokenization -----------------------------------------------------------------------------
+
+    def _tokenize(self, instructions: list[str]) -> list[EncodedText]:
+        """Tokenize each instruction inside the template, shortening the instruction (never the
+        template) until it fits ``max_length``."""
+        encoded: list[EncodedText | None] = [None] * len(instructions)
+        pending = list(range(len(instructions)))
+        current = list(instructions)
+        truncated = [False] * len(instructions)
+        for _ in range(8):
+            if not pending:
+                break
+            texts = [self._prefix + current[i] + self._suffix for i in pending]
+            batch = self.loaded.tokenizer(
+                texts, add_special_tokens=True, return_offsets_mapping=True, truncation=False
+            )
+            still_long = []
+            for row, i in enumerate(pending):
+                ids = batch["input_ids"][row]
+                offsets = batch["offset_mapping"][row]
+                start, end = len(self._prefix), len(self._prefix) + len(current[i])
+                in_instruction = [int(e > s and s < end and e > start) for s, e in offsets]
+                if len(ids) <= self.max_length:
+                    encoded[i] = EncodedText(ids, in_instruction, truncated[i])
+                    continue
+                kept = sum(in_instruction) - (len(ids) - self.max_length)
+                if kept < 1:
+                    raise ConfigError(
+                        f"prompt {self.prompt.name!r} alone is longer than max_length={self.max_length}"
+                    )
+                instruction_offsets = [o for o, flag in zip(offsets, in_instruction, strict=True) if flag]
+                cut = instruction_offsets[kept - 1][1] - start
+                current[i] = current[i][:cut]
+                truncated[i] = True
+                still_long.append(i)
+            pending = still_long
+        if pending:
+            raise ConfigError(f"could not fit text {pending[0]} into max_length={self.max_length}")
+        return [e for e in encoded if e is not None]
+
+    def _collate(self, items: list[EncodedText]) -> dict[str, torch.Tensor]:
+        width = max(len(item.input_ids) for item in items)
+        pad_id = self.loaded.tokenizer.pad_token_id
+        input_ids = torch.full((len(items), width), pad_id, dtype=torch.long)
+        attention = torch.zeros((len(items), width), dtype=torch.long)
+        instruction = torch.zeros((len(items), width), dtype=torch.long)
+        for row, item in enumerate(items):
+            n = len(item.input_ids)
+            input_ids[row, :n] = torch.tensor(item.input_ids)
+            attention[row, :n] = 1
+            instruction[row, :n] = torch.tensor(item.instruction_mask)
+        return {"input_ids": input_ids, "attention_mask": attention, "instruction_mask": instruction}
+
+    # -- encoding ---------------------------------------------------------------------------------
+
+    @torch.inference_mode()
+    def _forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        input_ids = batch["input_ids"].to(self.device)
+        attention = batch["attention_mask"].to(self.device)
+        needs_layers = self.pooling in NEEDS_ALL_LAYERS
+        output = self.loaded.model(
+            input_ids=input_ids, attention_mask=attention, output_hidden_states=needs_layers
+        )
+        hidden = output.hidden_states if needs_layers else (output.last_hidden_state,)
+        token_mask = batch["instruction_mask"] if self.instruction_tokens_only else batch["attention_mask"]
+        pooled = pool(
+            self.pooling,
+            PoolingBatch(
+                hidden_states=tuple(h.float() for h in hidden),
+                attention_mask=attention,
+                token_mask=token_mask.to(self.device),
+                input_ids=input_ids,
+                mask_token_id=self.loaded.tokenizer.mask_token_id,
+            ),
+            self.loaded.family,
+        )
+        return F.normalize(pooled, dim=-1) if self.normalize else pooled
+
+    def encode(self, texts: Sequence[str], show_progress: bool | None = None) -> np.ndarray:
+        """Embed ``texts`` into a float32 array of shape [n, dimension], in input order."""
+        if isinstance(texts, str):
+            raise ConfigError("encode() takes a list of texts, not a single string")
+        started = time.perf_counter()
+        instructions = []
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise DataError(f"text {i} is {type(text).__name__}, not a string")
+            prepared = self.prompt.prepare(text)
+            if not prepared:
+                raise DataError(f"text {i} is an empty instruction")
+            instructions.append(prepared)
+        # Duplicates are embedded once and copied back to every position they occur at.
+        unique = list(dict.fromkeys(instructions))
+        position = {text: i for i, text in enumerate(unique)}
+        vectors = np.zeros((len(unique), self.dimension), dtype=np.float32)
+        encoded = self._tokenize(unique) if unique else []
+        # Longest first: similar lengths share a batch (less padding) and peak memory shows up at once.
+        order = sorted(range(len(encoded)), key=lambda i: -len(encoded[i].input_ids))
+        starts = range(0, len(order), self.batch_size)
+        show = len(order) >= PROGRESS_THRESHOLD if show_progress is None else show_progress
+        with progress_bar(len(order), f"embedding with {self.loaded.name}", show) as advance:
+            for start in starts:
+                index = order[start : start + self.batch_size]
+                vectors[index] = self._forward(self._collate([encoded[i] for i in index])).cpu().numpy()
+                advance(len(index))
+        truncated = sum(e.truncated for e in encoded)
+        if truncated:
+            logger.warning(
+                "%d of %d texts were truncated to %d tokens", truncated, len(encoded), self.max_length
+            )
+        self.last_stats = EncodeStats(
+            len(instructions), len(unique), truncated, len(starts), time.perf_counter() - started
+        )
+        return vectors[[position[text] for text in instructions]] if unique else vectors

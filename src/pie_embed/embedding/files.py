@@ -1,0 +1,60 @@
+"""Embedding a whole dataset file into an embeddings file with its manifest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pie_embed.data.readers import read_instructions
+from pie_embed.data.writers import EmbeddingManifest, texts_sha256, write_embeddings
+from pie_embed.embedding.embedder import EncodeStats, InstructionEmbedder
+
+
+@dataclass
+class EmbedFileResult:
+    """Where the embeddings went and what the run did."""
+
+    output: Path
+    manifest_path: Path
+    manifest: EmbeddingManifest
+    stats: EncodeStats
+
+
+def embed_file(
+    embedder: InstructionEmbedder,
+    input_path: str | Path,
+    output_path: str | Path,
+    *,
+    field: str = "instruction",
+    input_field: str = "input",
+    join: str = "none",
+    split: str | None = None,
+    store_texts: bool = True,
+) -> EmbedFileResult:
+    """Read ``input_path`` (any supported format), embed every row in order, write ``.npy`` or
+    ``.parquet`` plus ``<output>.manifest.json``."""
+    dataset = read_instructions(input_path, field=field, input_field=input_field, join=join, split=split)
+    texts = dataset.texts
+    vectors = embedder.encode(texts)
+    settings = embedder.describe()
+    manifest = EmbeddingManifest(
+        model=str(settings["model"]),
+        prompt=str(settings["prompt"]),
+        pooling=str(settings["pooling"]),
+        normalize=bool(settings["normalize"]),
+        dimension=int(vectors.shape[1]),
+        count=int(vectors.shape[0]),
+        texts_sha256=texts_sha256(texts),
+        embeddings_sha256="",
+        source=str(input_path),
+        extra={
+            "model_fingerprint": settings["model_fingerprint"],
+            "max_length": settings["max_length"],
+            "instruction_tokens_only": settings["instruction_tokens_only"],
+            "field": field,
+            "join": join,
+            "truncated": embedder.last_stats.truncated,
+        },
+    )
+    manifest_path = write_embeddings(output_path, vectors, manifest, texts=texts if store_texts else None)
+    return EmbedFileResult(Path(output_path), manifest_path, manifest, embedder.last_stats)
