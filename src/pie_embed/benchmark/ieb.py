@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from pie_embed.benchmark.tasks import (
     ClusteringResult,
     SimilarityResult,
@@ -52,6 +54,7 @@ class BenchmarkResult:
     clusters: dict[str, ClusteringResult]
     embedded: int  # texts embedded in this run (0 when everything came from the cache)
     embed_seconds: float
+    timings: dict[str, tuple[int, float]] = field(default_factory=dict)  # set -> (texts embedded, s)
 
     @property
     def texts_per_second(self) -> float | None:
@@ -66,6 +69,7 @@ class BenchmarkResult:
             "embedded": self.embedded,
             "embed_seconds": self.embed_seconds,
             "texts_per_second": self.texts_per_second,
+            "timings": {name: {"embedded": n, "seconds": t} for name, (n, t) in self.timings.items()},
         }
 
 
@@ -99,31 +103,34 @@ def evaluate(
     embedder: InstructionEmbedder, data: IEBData, cache: EmbeddingCache | None = None, seeds: int = 1
 ) -> BenchmarkResult:
     """Embed every text of ``data`` with ``embedder`` and score all tasks."""
-    embedded, seconds = 0, 0.0
+    timings: dict[str, tuple[int, float]] = {}
 
-    def embed(texts: list[str]):  # noqa: ANN202
-        nonlocal embedded, seconds
+    def embed(name: str, texts: list[str]) -> np.ndarray:
         started = time.perf_counter()
         if cache is None:
             vectors, hit = embedder.encode(texts), False
         else:
             vectors, hit = cache.encode(embedder, texts)
         if not hit:
-            embedded += len(texts)
-            seconds += time.perf_counter() - started
+            count, seconds = timings.get(name, (0, 0.0))
+            timings[name] = (count + len(texts), seconds + time.perf_counter() - started)
         return vectors
 
-    ict = evaluate_clustering(embed(data.ict.texts), data.ict.labels, seeds) if data.ict else None
+    ict = None
+    if data.ict:
+        ict = evaluate_clustering(embed("ict", data.ict.texts), data.ict.labels, seeds)
     iis = None
     if data.pairs:
-        first = embed([pair.text1 for pair in data.pairs])
-        second = embed([pair.text2 for pair in data.pairs])
+        first = embed("iis", [pair.text1 for pair in data.pairs])
+        second = embed("iis", [pair.text2 for pair in data.pairs])
         iis = evaluate_similarity(first, second, [pair.label for pair in data.pairs])
     clusters = {
-        labeled.name: evaluate_clustering(embed(labeled.texts), labeled.labels, seeds)
+        labeled.name: evaluate_clustering(embed(labeled.name, labeled.texts), labeled.labels, seeds)
         for labeled in data.clusters
     }
-    return BenchmarkResult(embedder.describe(), ict, iis, clusters, embedded, seconds)
+    embedded = sum(count for count, _ in timings.values())
+    seconds = sum(elapsed for _, elapsed in timings.values())
+    return BenchmarkResult(embedder.describe(), ict, iis, clusters, embedded, seconds, timings)
 
 
 def run_benchmark(

@@ -167,7 +167,9 @@ def models() -> None:
     for alias, target in ALIASES.items():
         console.print(f"{alias:<18} -> {target}")
     for alias, spec in OFFLINE_MODELS.items():
-        console.print(f"{alias:<18} {spec.family:<8} {spec.package:<28} {spec.description}")
+        state = "installed" if spec.is_installed() else f"not installed: {spec.install_hint}"
+        console.print(f"{alias:<18} {spec.family:<8} {spec.description} [{state}]", highlight=False)
+    console.print("or any local model folder or Hugging Face id")
 
 
 if __name__ == "__main__":

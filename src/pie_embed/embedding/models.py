@@ -150,6 +150,9 @@ def load_model(
     positions = getattr(model.config, "max_position_embeddings", None) or limit
     model_max = getattr(tokenizer, "model_max_length", limit) or limit
     max_length = int(settings.get("max_length") or st_max_length or min(limit, positions, model_max))
+    # pie-embed enforces max_length itself (shortening the instruction, not the prompt); this silences
+    # the tokenizer's warning about untruncated sequences longer than the model's limit.
+    tokenizer.model_max_length = 10**9
     model.eval()
     model.to(device)
     return LoadedModel(name, tokenizer, model, family, default_pooling, max_length, fingerprint)
