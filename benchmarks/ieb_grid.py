@@ -56,6 +56,35 @@ def run_one(model: str, prompt: str, pooling: str, seeds: int, with_generalizati
     return record
 
 
+def markdown_table(records: list[dict]) -> str:
+    """The BENCHMARKS.md table of saved records."""
+    lines = [
+        "| model | prompt | pooling | ICT ARI (seed 0) | ARI mean±sd, 5 seeds | IIS Spearman "
+        "| T0 ARI | SNI-12 ARI | instr/s (IEB) | peak RSS MB | load s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in records:
+        s, ict, iis, gen = r["settings"], r["ict"], r["iis"], r["clusters"]
+
+        def ari(name: str, clusters: dict = gen) -> str:
+            return f"{clusters[name]['ari']:.3f}" if name in clusters else "-"
+
+        lines.append(
+            f"| {s['model']} | {s['prompt']} | {s['pooling']} | {ict['ari']:.3f} | "
+            f"{ict['ari_mean']:.3f}±{ict['ari_std']:.3f} | {iis['spearman']:.3f} | "
+            f"{ari('t0_prompted_instances.jsonl')} | {ari('sni_test_definitions_12cat.jsonl')} | "
+            f"{r['ieb_texts_per_second']:.1f} | {r['peak_rss_mb']:.0f} | {r['load_seconds']:.1f} |"
+        )
+    first = records[0]
+    lines.append(
+        f"| random | | | {first['ict']['random']['ari']:.3f} | | {first['iis']['random_spearman']:.3f} | "
+        f"{first['clusters'].get('t0_prompted_instances.jsonl', {}).get('random', {}).get('ari', 0):.3f} | "
+        f"{first['clusters'].get('sni_test_definitions_12cat.jsonl', {}).get('random', {}).get('ari', 0):.3f}"
+        " | | | |"
+    )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -64,7 +93,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--no-generalization", action="store_true")
     parser.add_argument("--json", type=Path, default=ROOT / "results" / "ieb_grid.json")
+    parser.add_argument("--markdown", action="store_true", help="print the saved results as a table and exit")
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown_table(json.loads(args.json.read_text())))
+        return
     records = json.loads(args.json.read_text()) if args.json.is_file() else []
     done = {(r["settings"]["model"], r["settings"]["prompt"], r["settings"]["pooling"]) for r in records}
     for group in args.only or list(GRID):

@@ -19,10 +19,10 @@ for arg in "$@"; do
 done
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 PY=.venv/bin/python
-"$PY" -m pip install -q --disable-pip-version-check torch==2.13.0
+"$PY" -m pip install -qq --disable-pip-version-check torch==2.13.0
 extras="gguf"
 [ "$dev" = 1 ] && extras="gguf,hf,dev"
-"$PY" -m pip install -q --disable-pip-version-check -e ".[$extras]"
+"$PY" -m pip install -qq --disable-pip-version-check -e ".[$extras]"
 if [ "$dev" = 1 ] || [ "$models" = 1 ]; then
   bash scripts/install_models.sh "$PY"
 fi

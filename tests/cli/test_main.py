@@ -84,6 +84,19 @@ def test_bench_cluster_file(tiny_encoder_dir, tmp_path):
     assert "labeled.jsonl ARI" in result.output
     saved = json.loads(out.read_text())
     assert len(saved) == 2 and saved[0]["clusters"]["labeled.jsonl"]["k"] == 2
+    again = runner.invoke(
+        app,
+        [
+            "bench",
+            "--cluster",
+            str(data),
+            "-m",
+            str(tiny_encoder_dir),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+    )
+    assert again.exit_code == 0 and "cached" in again.output  # the rerun embeds nothing
 
 
 def test_models_lists_aliases():

@@ -21,7 +21,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+# Outside a terminal (logs, pipes) rich would wrap the results table at 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True)
 
 ModelOption = Annotated[str, typer.Option("--model", "-m", help="Alias, local directory or HF id.")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -225,8 +226,9 @@ class InstructionEmbedder:
         # Longest first: similar lengths share a batch (less padding) and peak memory shows up at once.
         order = sorted(range(len(encoded)), key=lambda i: -len(encoded[i].input_ids))
         starts = range(0, len(order), self.batch_size)
-        show = len(order) >= PROGRESS_THRESHOLD if show_progress is None else show_progress
-        with progress_bar(len(order), f"embedding with {self.loaded.name}", show) as advance:
+        if show_progress is None:
+            show_progress = len(order) >= PROGRESS_THRESHOLD and sys.stderr.isatty()
+        with progress_bar(len(order), f"embedding with {self.loaded.name}", show_progress) as advance:
             for start in starts:
                 index = order[start : start + self.batch_size]
                 vectors[index] = self._forward(self._collate([encoded[i] for i in index])).cpu().numpy()

@@ -155,7 +155,8 @@ def load_model(
     tokenizer.model_max_length = 10**9
     model.eval()
     model.to(device)
-    return LoadedModel(name, tokenizer, model, family, default_pooling, max_length, fingerprint)
+    display_name = alias if alias in OFFLINE_MODELS else name
+    return LoadedModel(display_name, tokenizer, model, family, default_pooling, max_length, fingerprint)
 
 
 def _load_from_hub(name: str, trust_remote_code: bool) -> tuple[Any, Any, str]:
