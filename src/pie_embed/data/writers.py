@@ -179,12 +179,7 @@ def write_embeddings(
     Parquet file also gets a ``text`` column.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in EMBEDDING_SUFFIXES:
-        raise DataError(
-            f"{path}: unsupported embeddings file type {path.suffix or '(no suffix)'!r}; "
-            f"supported: {', '.join(EMBEDDING_SUFFIXES)}"
-        )
+    suffix = _embeddings_suffix(path)
     array = np.ascontiguousarray(np.asarray(embeddings), dtype=np.float32)
     if array.ndim != 2 or array.shape[1] < 1:
         raise DataError(f"{path}: embeddings must be a 2-D array (count, dimension), got shape {array.shape}")
@@ -271,15 +266,20 @@ def _read_parquet_embeddings(path: Path) -> tuple[np.ndarray, EmbeddingManifest,
     return array, manifest, texts
 
 
-def read_embeddings(path: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
-    """Read embeddings written by :func:`write_embeddings` and check them against their manifest."""
-    path = Path(path)
+def _embeddings_suffix(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in EMBEDDING_SUFFIXES:
         raise DataError(
             f"{path}: unsupported embeddings file type {path.suffix or '(no suffix)'!r}; "
             f"supported: {', '.join(EMBEDDING_SUFFIXES)}"
         )
+    return suffix
+
+
+def read_embeddings(path: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
+    """Read embeddings written by :func:`write_embeddings` and check them against their manifest."""
+    path = Path(path)
+    suffix = _embeddings_suffix(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     texts: list[str] | None = None
