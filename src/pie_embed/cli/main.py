@@ -169,7 +169,9 @@ def models() -> None:
         console.print(f"{alias:<18} -> {target}")
     for alias, spec in OFFLINE_MODELS.items():
         state = "installed" if spec.is_installed() else f"not installed: {spec.install_hint}"
-        console.print(f"{alias:<18} {spec.family:<8} {spec.description} [{state}]", highlight=False)
+        console.print(
+            f"{alias:<18} {spec.family:<8} [{state}] {spec.description}", highlight=False, markup=False
+        )
     console.print("or any local model folder or Hugging Face id")
 
 
