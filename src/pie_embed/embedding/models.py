@@ -95,9 +95,7 @@ def _load_transformers(
     source: str, family: str | None, trust_remote_code: bool, local_only: bool
 ) -> tuple[Any, Any, str]:
     from transformers import AutoConfig, AutoModel, AutoTokenizer
-    from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()  # "Loading weights" bars drown the CLI's own output
     kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code, "local_files_only": local_only}
     config = AutoConfig.from_pretrained(source, **kwargs)
     family = family or detect_family(config)
@@ -114,6 +112,9 @@ def load_model(
     device: str = "cpu",
 ) -> LoadedModel:
     """Load ``name``: an alias (see :func:`known_aliases`), a local directory or a Hugging Face id."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # "Loading weights" bars drown the CLI's own output
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
     alias = ALIASES.get(name, name)
     settings: dict[str, Any] = {}
