@@ -1,6 +1,6 @@
 """IEB scores, speed and peak memory for the offline models, each setting in a fresh process.
 
-    .venv/bin/python benchmarks/ieb_grid.py --json results/ieb_grid.json            # default grid
+    .venv/bin/python benchmarks/ieb_grid.py        # all groups; appends to benchmarks/results/ieb_grid.json
     .venv/bin/python benchmarks/ieb_grid.py --only minilm                            # one group
 
 Embeddings are not cached, so instructions/s is a real measurement; peak memory is the child
@@ -63,7 +63,20 @@ def markdown_table(records: list[dict]) -> str:
         "| T0 ARI | SNI-12 ARI | instr/s (IEB) | peak RSS MB | load s |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in records:
+    models = [model for group in GRID.values() for model, _, _ in group]
+    models = ["all-minilm-l6-v2" if m == "default" else m for m in dict.fromkeys(models)]
+    prompts = ["none", "pie", "pie-short"]
+
+    def order(r: dict) -> tuple:
+        s = r["settings"]
+        return (
+            models.index(s["model"]) if s["model"] in models else len(models),
+            s["model"],
+            prompts.index(s["prompt"]) if s["prompt"] in prompts else len(prompts),
+            s["pooling"] != "mean",
+        )
+
+    for r in sorted(records, key=order):
         s, ict, iis, gen = r["settings"], r["ict"], r["iis"], r["clusters"]
 
         def ari(name: str, clusters: dict = gen) -> str:
@@ -92,7 +105,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", choices=list(GRID), help="groups to run (default: all)")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--no-generalization", action="store_true")
-    parser.add_argument("--json", type=Path, default=ROOT / "results" / "ieb_grid.json")
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "ieb_grid.json")
     parser.add_argument("--markdown", action="store_true", help="print the saved results as a table and exit")
     args = parser.parse_args()
     if args.markdown:
