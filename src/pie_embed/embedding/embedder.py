@@ -22,6 +22,8 @@ from pie_embed.progress import progress_bar
 
 logger = logging.getLogger(__name__)
 PROGRESS_THRESHOLD = 1000
+# Part of every cache key: bump it whenever a code change alters the vectors for the same settings.
+EMBEDDING_REVISION = "1"
 
 
 @dataclass
@@ -103,6 +105,7 @@ class InstructionEmbedder:
     def config_key(self) -> str:
         """A short hash of everything that changes the vectors (model weights, prompt, pooling, ...)."""
         parts = [
+            EMBEDDING_REVISION,
             self.loaded.fingerprint,
             self.prompt.template,
             str(self.prompt.add_period),
