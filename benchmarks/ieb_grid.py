@@ -28,8 +28,8 @@ GRID: dict[str, list[tuple[str, str, str]]] = {
         ("default", prompt, pooling) for prompt in ("none", "pie", "pie-short") for pooling in ("mean", "cls")
     ],
     "mpnet": [("mpnet-base", "none", "mean")],
-    "gemma": [("gemma3-270m", "pie", "last-2")],
-    "smollm2": [("smollm2-135m", "pie", "last-2")],
+    "gemma": [("gemma3-270m", "pie", "last-2"), ("gemma3-270m", "pie", "last-2-norm")],
+    "smollm2": [("smollm2-135m", "pie", "last-2"), ("smollm2-135m", "pie", "last-2-norm")],
 }
 
 

@@ -70,7 +70,11 @@ def bench(
     ] = None,
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="Folder with eft_test.json and intention_similarity_test.json."),
+        typer.Option(
+            "--data",
+            help="Folder with eft_test.json and intention_similarity_test.json "
+            "(default ../shared/ieb unless only --cluster is given).",
+        ),
     ] = None,
     cluster: Annotated[
         list[Path] | None, typer.Option("--cluster", help="Labeled file to score by clustering; repeatable.")
