@@ -52,9 +52,16 @@ class BenchmarkResult:
     ict: ClusteringResult | None
     iis: SimilarityResult | None
     clusters: dict[str, ClusteringResult]
-    embedded: int  # texts embedded in this run (0 when everything came from the cache)
-    embed_seconds: float
     timings: dict[str, tuple[int, float]] = field(default_factory=dict)  # set -> (texts embedded, s)
+
+    @property
+    def embedded(self) -> int:
+        """Texts embedded in this run (0 when everything came from the cache)."""
+        return sum(count for count, _ in self.timings.values())
+
+    @property
+    def embed_seconds(self) -> float:
+        return sum(elapsed for _, elapsed in self.timings.values())
 
     @property
     def texts_per_second(self) -> float | None:
@@ -128,9 +135,7 @@ def evaluate(
         labeled.name: evaluate_clustering(embed(labeled.name, labeled.texts), labeled.labels, seeds)
         for labeled in data.clusters
     }
-    embedded = sum(count for count, _ in timings.values())
-    seconds = sum(elapsed for _, elapsed in timings.values())
-    return BenchmarkResult(embedder.describe(), ict, iis, clusters, embedded, seconds, timings)
+    return BenchmarkResult(embedder.describe(), ict, iis, clusters, timings)
 
 
 def run_benchmark(
