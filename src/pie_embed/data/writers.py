@@ -36,6 +36,7 @@ __all__ = [
     "read_embeddings",
     "texts_sha256",
     "write_embeddings",
+    "write_json",
     "write_records",
 ]
 
@@ -140,6 +141,12 @@ def _atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
 
 def _atomic_write_text(path: Path, text: str) -> None:
     _atomic_write(path, lambda stream: stream.write(text.encode("utf-8")))
+
+
+def write_json(path: str | Path, value: Any) -> None:
+    """Write one JSON document atomically (UTF-8, indented)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2, default=_json_default) + "\n"
+    _atomic_write_text(Path(path), text)
 
 
 # --------------------------------------------------------------------------------------------- embeddings
