@@ -141,11 +141,13 @@ def labeled_rows(
     return rows
 
 
-def _sample(record: InstructionRecord, label: str, input_field: str, output_field: str) -> dict[str, Any]:
-    verb, _, noun = label.partition("|")
+def _sample(
+    record: InstructionRecord, label: TaskLabel, input_field: str, output_field: str
+) -> dict[str, Any]:
+    """One IEB sample; ``category`` is the instruction's own ``[verb, noun]`` (a member of its label)."""
     row = record.row
     return {
-        "category": [verb, noun],
+        "category": [label.verb, label.noun],
         "instruction": record.text,
         "input": row.get(input_field) or "",
         "output": row.get(output_field) or "",
@@ -229,7 +231,7 @@ def build_ieb_dataset(
 
     def to_dict(items: list[tuple[int, str]]) -> dict[str, dict[str, Any]]:
         return _label_dict(
-            [(name, _sample(records[i], name, input_field, output_field)) for i, name in items]
+            [(name, _sample(records[i], labels[i], input_field, output_field)) for i, name in items]
         )
 
     train = to_dict(train_items)
