@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -37,7 +38,10 @@ def test_label_ieb_format_rebuilds_a_benchmark(tmp_path):
     data = tmp_path / "d.json"
     topics = ("the sea", "love", "winter", "a cat", "the moon", "rain")
     rows = [{"instruction": f"Write a poem about {t}.", "input": t, "output": "..."} for t in topics]
-    rows += [{"instruction": f"Sort the list of {t}.", "output": "1 2"} for t in ("apples", "cars", "books", "names")]
+    rows += [
+        {"instruction": f"Sort the list of {t}.", "output": "1 2"}
+        for t in ("apples", "cars", "books", "names")
+    ]
     rows += [{"instruction": "Translate the sentence into French."}]
     data.write_text(json.dumps(rows))
     out = tmp_path / "my_ieb.json"
@@ -97,5 +101,25 @@ def test_label_errors_are_one_line(tmp_path):
     assert result.exit_code == 2 and "line 2" in result.output
     result = runner.invoke(app, ["label"])
     assert result.exit_code == 2 and "--evaluate" in result.output
-    result = runner.invoke(app, ["label", str(bad)])
-    assert result.exit_code == 2 and "--output" in result.output
+
+
+def test_label_default_output_and_default_overlap_check(tmp_path, monkeypatch):
+    from tests.conftest import IEB_DIR
+
+    in_test = json.loads((IEB_DIR / "eft_test.json").read_text())["outline|step"]["samples"][0]["instruction"]
+    data = tmp_path / "mine.jsonl"
+    write_jsonl(data, [{"instruction": in_test}, {"instruction": "Write a poem about the sea."}])
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])  # the repository root: ../shared/ieb is beside it
+    out = tmp_path / "mine.ieb.json"
+    result = runner.invoke(app, ["label", str(data), "--ieb-format", "-o", str(out), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads((tmp_path / "mine.ieb.stats.json").read_text())
+    assert stats["test_overlap"] == 1 and len(stats["test_files"]) == 3  # ../shared/ieb test files by default
+    assert list(json.loads(out.read_text())) == ["write|poem"]
+    result = runner.invoke(app, ["label", str(data), "--ieb-format", "-o", str(out), "--no-overlap-check"])
+    assert json.loads((tmp_path / "mine.ieb.stats.json").read_text())["test_overlap"] == 0
+
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["label", str(data), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert len((tmp_path / "mine.labeled.jsonl").read_text().splitlines()) == 2

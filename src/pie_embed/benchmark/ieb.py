@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pie_embed.benchmark.files import ICT_FILE, IIS_FILE
 from pie_embed.benchmark.tasks import (
     ClusteringResult,
     SimilarityResult,
@@ -21,9 +22,6 @@ from pie_embed.embedding.cache import EmbeddingCache
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.models import load_model
 from pie_embed.errors import DataError
-
-ICT_FILE = "eft_test.json"
-IIS_FILE = "intention_similarity_test.json"
 
 
 @dataclass

@@ -91,12 +91,13 @@ def bench(
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")] = None,
 ) -> None:
     """Run the Instruction Embedding Benchmark (ICT + IIS) and/or cluster labeled files."""
+    from pie_embed.benchmark.files import DEFAULT_IEB_DIR
     from pie_embed.benchmark.ieb import load_ieb, run_benchmark
     from pie_embed.benchmark.report import results_table, write_json
     from pie_embed.embedding.cache import EmbeddingCache
     from pie_embed.paths import cache_dir as default_cache_dir
 
-    data_dir = data if data is not None or cluster else Path("../shared/ieb")
+    data_dir = data if data is not None or cluster else DEFAULT_IEB_DIR
     ieb = load_ieb(data_dir, cluster or [])
     cache = None if no_cache else EmbeddingCache(cache_dir or default_cache_dir() / "embeddings")
     results = run_benchmark(
@@ -199,8 +200,15 @@ def label(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the train/test split.")] = 0,
     check_overlap: Annotated[
         list[Path] | None,
-        typer.Option("--check-overlap", help="Test file whose instructions are left out; repeatable."),
+        typer.Option(
+            "--check-overlap",
+            help="Test file whose instructions are left out; repeatable. Default: the IEB test files in "
+            "../shared/ieb.",
+        ),
     ] = None,
+    no_overlap_check: Annotated[
+        bool, typer.Option("--no-overlap-check", help="Do not look for the instructions in test files.")
+    ] = False,
     evaluate: Annotated[
         Path | None,
         typer.Option(
@@ -216,6 +224,7 @@ def label(
     ] = False,
 ) -> None:
     """Give each instruction its IEB task category (verb|noun), or score the labeler against gold labels."""
+    from pie_embed.benchmark.files import ieb_test_files
     from pie_embed.data.readers import read_instructions
     from pie_embed.data.writers import write_records
     from pie_embed.errors import ConfigError
@@ -227,8 +236,6 @@ def label(
         raise ConfigError("give INPUT to label, or --evaluate GOLD to score against gold labels")
     if evaluate is not None and input_path is not None:
         raise ConfigError("--evaluate labels the gold file itself; leave out INPUT")
-    if evaluate is None and output is None:
-        raise ConfigError("--output/-o is required when labeling INPUT")
     labeler = TaskLabeler(batch_size=batch_size, n_process=n_process, cache=not no_cache)
     if evaluate is not None:
         texts, gold = read_gold_labels(evaluate, field=field, label_field=label_field)
@@ -246,7 +253,12 @@ def label(
             )
             console.print(f"wrote {output}")
         return
-    assert input_path is not None and output is not None
+    assert input_path is not None
+    if output is None:
+        output = Path(input_path.stem + (".ieb.json" if ieb_format else ".labeled.jsonl"))
+    test_files = check_overlap
+    if test_files is None and not no_overlap_check:
+        test_files = [p for p in ieb_test_files() if p.resolve() != input_path.resolve()]
     dataset = read_instructions(input_path, field=field, input_field=input_field, split=split)
     labels = labeler.label_many(dataset.texts, show_progress=True)
     built = build_ieb_dataset(
@@ -256,7 +268,7 @@ def label(
         merge_synonyms=not no_merge,
         test_size=test_size,
         seed=seed,
-        test_files=check_overlap or [],
+        test_files=[] if no_overlap_check else test_files or [],
         input_field=input_field,
     )
     console.print(stats_table(built.stats))

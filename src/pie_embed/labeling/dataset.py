@@ -72,6 +72,7 @@ class LabelingStats:
     low_frequency_labels: int
     low_frequency_instructions: int
     test_overlap: int
+    test_files: list[str]
     labels: int
     samples: int
     train_samples: int
@@ -248,6 +249,7 @@ def build_ieb_dataset(
         low_frequency_labels=len(rare),
         low_frequency_instructions=sum(sizes[name] for name in rare),
         test_overlap=len(overlap),
+        test_files=[str(p) for p in test_files],
         labels=len(kept_sizes),
         samples=len(final),
         train_samples=len(train_items),

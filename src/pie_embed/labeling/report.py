@@ -52,6 +52,7 @@ def stats_table(stats: LabelingStats) -> Table:
         ("labeled", f"{stats.labeled} ({1 - stats.unlabeled_share:.1%})"),
         ("unlabeled", f"{stats.unlabeled} ({stats.unlabeled_share:.1%})"),
         *((f"  {reason}", str(count)) for reason, count in stats.unlabeled_reasons.items()),
+        ("test files checked", ", ".join(stats.test_files) or "none"),
         ("also in test files (left out)", str(stats.test_overlap)),
         ("labels found / synonym-merged", f"{stats.labels_found} / {stats.merged_labels}"),
         (
