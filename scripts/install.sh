@@ -20,8 +20,8 @@ done
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 PY=.venv/bin/python
 "$PY" -m pip install -qq --disable-pip-version-check torch==2.13.0
-extras="gguf,label"
-[ "$dev" = 1 ] && extras="gguf,label,hf,dev"
+extras="gguf,label,train"
+[ "$dev" = 1 ] && extras="gguf,label,train,hf,dev"
 "$PY" -m pip install -qq --disable-pip-version-check -e ".[$extras]"
 if [ "$dev" = 1 ] || [ "$models" = 1 ]; then
   bash scripts/install_models.sh "$PY"

@@ -139,7 +139,7 @@ def evaluate(
 def run_benchmark(
     data: IEBData,
     models: Sequence[str] = ("default",),
-    prompts: Sequence[str] = ("none",),
+    prompts: Sequence[str | None] = (None,),
     poolings: Sequence[str | None] = (None,),
     *,
     cache: EmbeddingCache | None = None,

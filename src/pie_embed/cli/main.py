@@ -27,8 +27,13 @@ err_console = Console(stderr=True)
 
 ModelOption = Annotated[str, typer.Option("--model", "-m", help="Alias, local directory or HF id.")]
 PromptOption = Annotated[
-    str,
-    typer.Option("--prompt", "-p", help="Preset (none, pie, pie-short, prompteol, pie-mask) or template."),
+    str | None,
+    typer.Option(
+        "--prompt",
+        "-p",
+        help="Preset (none, pie, pie-short, prompteol, pie-mask) or template. Default: the model's own "
+        "(recorded by pie train), else none.",
+    ),
 ]
 PoolingOption = Annotated[
     str | None,
@@ -103,7 +108,7 @@ def bench(
     results = run_benchmark(
         ieb,
         models=model or ["default"],
-        prompts=prompt or ["none"],
+        prompts=prompt or [None],
         poolings=pooling or [None],
         cache=cache,
         seeds=seeds,
@@ -122,7 +127,7 @@ def embed(
     input_path: Annotated[Path, typer.Argument(help="JSON, JSONL, CSV, Parquet or saved HF dataset folder.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output .npy or .parquet file.")],
     model: ModelOption = "default",
-    prompt: PromptOption = "none",
+    prompt: PromptOption = None,
     pooling: PoolingOption = None,
     field: Annotated[str, typer.Option("--field", help="Column holding the instruction.")] = "instruction",
     input_field: Annotated[str, typer.Option("--input-field", help="Column holding the input.")] = "input",

@@ -60,7 +60,7 @@ class InstructionEmbedder:
     def __init__(
         self,
         model: str | LoadedModel = "default",
-        prompt: str | PromptTemplate = "none",
+        prompt: str | PromptTemplate | None = None,
         pooling: str | None = None,
         normalize: bool = True,
         batch_size: int = 32,
@@ -73,7 +73,6 @@ class InstructionEmbedder:
     ) -> None:
         if batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
-        self.prompt = get_prompt(prompt)
         if isinstance(model, LoadedModel):
             self.loaded = model
         else:
@@ -81,6 +80,8 @@ class InstructionEmbedder:
             self.loaded = load_model(
                 model, cache_dir=cache, trust_remote_code=trust_remote_code, device=device
             )
+        # None: the prompt the model was trained with (recorded by pie train), else no prompt.
+        self.prompt = get_prompt(prompt if prompt is not None else self.loaded.default_prompt)
         self.pooling = check_pooling(pooling or self.loaded.default_pooling)
         self.normalize = normalize
         self.batch_size = batch_size

@@ -30,10 +30,20 @@ class LoadedModel:
     default_pooling: str
     max_length: int
     fingerprint: str  # identifies the weights, for caches and manifests
+    default_prompt: str = "none"  # the prompt a model was trained with (pie_embed.json), else none
+
+
+# Built by `pie train --recipe NAME` into <cache>/models/trained/<alias>: build outputs, never committed.
+TRAINED_ALIASES: dict[str, str] = {"pie-minilm": "default"}
+
+
+def trained_model_dir(alias: str, cache_dir: Path | None = None) -> Path:
+    """Where the recipe's model for ``alias`` is (or will be) built."""
+    return (Path(cache_dir) if cache_dir else default_cache_dir()) / "models" / "trained" / alias
 
 
 def known_aliases() -> list[str]:
-    return [*ALIASES, *OFFLINE_MODELS]
+    return [*ALIASES, *OFFLINE_MODELS, *TRAINED_ALIASES]
 
 
 def detect_family(config: Any) -> str:
@@ -117,6 +127,13 @@ def load_model(
     transformers_logging.disable_progress_bar()  # "Loading weights" bars drown the CLI's own output
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
     alias = ALIASES.get(name, name)
+    if alias in TRAINED_ALIASES:
+        built = trained_model_dir(alias, cache)
+        if not (built / "config.json").is_file():
+            raise ModelNotFoundError(
+                f"{alias} is not built yet: run `pie train --recipe {TRAINED_ALIASES[alias]}` ({built})"
+            )
+        name = str(built)
     settings: dict[str, Any] = {}
     st_pooling, st_max_length = None, None
     if alias in OFFLINE_MODELS:
@@ -157,7 +174,10 @@ def load_model(
     model.eval()
     model.to(device)
     display_name = alias if alias in OFFLINE_MODELS else name
-    return LoadedModel(display_name, tokenizer, model, family, default_pooling, max_length, fingerprint)
+    default_prompt = str(settings.get("prompt") or "none")
+    return LoadedModel(
+        display_name, tokenizer, model, family, default_pooling, max_length, fingerprint, default_prompt
+    )
 
 
 def _load_from_hub(name: str, trust_remote_code: bool) -> tuple[Any, Any, str]:

@@ -1,0 +1,151 @@
+"""Training examples from task-labeled instructions: (anchor, positive, hard negative) triplets, or SimCSE
+pairs for unlabeled text.
+
+The positive is another instruction of the anchor's task. The hard negative comes from a task that shares
+the verb or the noun of the anchor's task (``sort|list`` vs ``sort|word`` or ``reverse|list``), falling
+back to a random other task. Each example carries the task ids of its anchor and negative, so that the
+loss can mask in-batch candidates of the anchor's own task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pie_embed.errors import DataError
+
+__all__ = ["TaskExamples", "label_parts", "split_validation", "task_triplets", "unsupervised_pairs"]
+
+
+def label_parts(label: str) -> tuple[set[str], set[str]]:
+    """Verbs and nouns of a (possibly ``##``-merged) ``verb|noun`` label; other labels are their own verb."""
+    verbs, nouns = set(), set()
+    for member in label.split("##"):
+        verb, sep, noun = member.partition("|")
+        verbs.add(verb)
+        if sep:
+            nouns.add(noun)
+    return verbs, nouns
+
+
+@dataclass
+class TaskExamples:
+    """Columns for a sentence-transformers dataset; ``labels`` holds [anchor task id, negative task id]."""
+
+    anchor: list[str]
+    positive: list[str]
+    negative: list[str] | None
+    labels: list[list[int]]
+    task_names: list[str]
+    hard_negative_share: float = 0.0
+
+    def __len__(self) -> int:
+        return len(self.anchor)
+
+    def columns(self) -> dict[str, list]:
+        data: dict[str, list] = {"anchor": self.anchor, "positive": self.positive}
+        if self.negative is not None:
+            data["negative"] = self.negative
+        data["labels"] = self.labels
+        return data
+
+
+def split_validation(
+    texts: Sequence[str], labels: Sequence[str], share: float, seed: int
+) -> tuple[list[int], list[int]]:
+    """Indexes of training and validation instructions: ``share`` of the *tasks* is held back whole, so
+    validation measures how the model groups tasks it was not trained on."""
+    tasks = sorted(set(labels))
+    rng = np.random.default_rng(seed)
+    held = (
+        set(rng.choice(tasks, size=max(2, round(len(tasks) * share)), replace=False)) if share > 0 else set()
+    )
+    train = [i for i, label in enumerate(labels) if label not in held]
+    valid = [i for i, label in enumerate(labels) if label in held]
+    return train, valid
+
+
+def task_triplets(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    hard_negatives: bool = True,
+    with_negative: bool = True,
+    per_instruction: int = 1,
+    seed: int = 0,
+) -> TaskExamples:
+    """One or more examples per instruction whose task has another distinct instruction."""
+    if len(texts) != len(labels):
+        raise DataError(f"{len(texts)} instructions but {len(labels)} labels")
+    by_task: dict[str, list[str]] = {}
+    for text, label in zip(texts, labels, strict=True):
+        by_task.setdefault(label, [])
+        if text not in by_task[label]:
+            by_task[label].append(text)
+    names = sorted(by_task)
+    if len(names) < 2:
+        raise DataError("contrastive training needs at least two tasks")
+    ids = {name: i for i, name in enumerate(names)}
+    parts = {name: label_parts(name) for name in names}
+    by_verb: dict[str, set[str]] = {}
+    by_noun: dict[str, set[str]] = {}
+    for name, (verbs, nouns) in parts.items():
+        for verb in verbs:
+            by_verb.setdefault(verb, set()).add(name)
+        for noun in nouns - {"none", "knowledge", "math"}:
+            by_noun.setdefault(noun, set()).add(name)
+    related = {
+        name: sorted(
+            set().union(*(by_verb[v] for v in verbs), *(by_noun.get(n, set()) for n in nouns)) - {name}
+        )
+        for name, (verbs, nouns) in parts.items()
+    }
+    rng = np.random.default_rng(seed)
+    anchor, positive, negative, pair_labels = [], [], [], []
+    hard = 0
+    for _ in range(per_instruction):
+        for name in names:
+            members = by_task[name]
+            if len(members) < 2:
+                continue
+            for text in members:
+                other = members[rng.integers(len(members) - 1)]
+                other = members[-1] if other == text else other
+                anchor.append(text)
+                positive.append(other)
+                candidates = related[name] if hard_negatives else []
+                if candidates:
+                    neg_task = candidates[rng.integers(len(candidates))]
+                    hard += 1
+                else:
+                    neg_task = name
+                    while neg_task == name:
+                        neg_task = names[rng.integers(len(names))]
+                pool = by_task[neg_task]
+                negative.append(pool[rng.integers(len(pool))])
+                pair_labels.append([ids[name], ids[neg_task]])
+    order = rng.permutation(len(anchor))
+    return TaskExamples(
+        anchor=[anchor[i] for i in order],
+        positive=[positive[i] for i in order],
+        negative=[negative[i] for i in order] if with_negative else None,
+        labels=[pair_labels[i] for i in order],
+        task_names=names,
+        hard_negative_share=hard / len(anchor) if anchor else 0.0,
+    )
+
+
+def unsupervised_pairs(texts: Sequence[str], seed: int = 0) -> TaskExamples:
+    """SimCSE: each distinct instruction is its own positive; dropout makes the two views differ."""
+    unique = list(dict.fromkeys(texts))
+    order = np.random.default_rng(seed).permutation(len(unique))
+    shuffled = [unique[i] for i in order]
+    return TaskExamples(
+        anchor=shuffled,
+        positive=list(shuffled),
+        negative=None,
+        labels=[[i, -1] for i in range(len(shuffled))],
+        task_names=[],
+    )
