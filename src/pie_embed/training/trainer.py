@@ -201,7 +201,7 @@ def train_model(
         num_train_epochs=config.epochs,
         per_device_train_batch_size=config.batch_size,
         learning_rate=config.learning_rate,
-        warmup_ratio=config.warmup_ratio,
+        warmup_steps=config.warmup_ratio,  # transformers 5: a float below 1 is a share of the steps
         seed=config.seed,
         data_seed=config.seed,
         bf16=use_bf16,

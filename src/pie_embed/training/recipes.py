@@ -1,0 +1,64 @@
+"""Recipes: one command that rebuilds a shipped model from the IEB training text (`pie train --recipe`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pie_embed.benchmark.files import DEFAULT_IEB_DIR, ieb_test_files
+from pie_embed.errors import ConfigError, DataError
+from pie_embed.training.trainer import TrainConfig, TrainResult, train_model
+
+__all__ = ["RECIPES", "Recipe", "run_recipe"]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Label ``source`` with ``pie label`` (labels under ``min_count`` left out, test files excluded), then
+    train with ``config``; the model goes to the alias's folder (see ``embedding.models.TRAINED_ALIASES``)."""
+
+    alias: str
+    source: str
+    min_count: int
+    config: TrainConfig
+
+
+RECIPES: dict[str, Recipe] = {
+    "default": Recipe(
+        alias="pie-minilm",
+        source="eft_train_unsup.json",
+        min_count=5,
+        config=TrainConfig(base_model="default", prompt="none", pooling="mean", max_length=64, eval_steps=50),
+    ),
+}
+
+
+def run_recipe(
+    name: str,
+    *,
+    data_dir: str | Path = DEFAULT_IEB_DIR,
+    output: str | Path | None = None,
+    resume: bool = False,
+    show_progress: bool = True,
+    **overrides: object,
+) -> TrainResult:
+    """Rebuild the recipe's model; ``overrides`` change single TrainConfig fields (for ablations)."""
+    from pie_embed.data.readers import read_instructions
+    from pie_embed.embedding.models import trained_model_dir
+    from pie_embed.labeling import TaskLabeler, build_ieb_dataset
+
+    if name not in RECIPES:
+        raise ConfigError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
+    recipe = RECIPES[name]
+    source = Path(data_dir) / recipe.source
+    if not source.is_file():
+        raise DataError(f"{source}: training text for recipe {name!r} not found")
+    records = read_instructions(source).records
+    labels = TaskLabeler(cache=True).label_many([r.text for r in records], show_progress=show_progress)
+    tests = [p for p in ieb_test_files(data_dir) if p.resolve() != source.resolve()]
+    dataset = build_ieb_dataset(records, labels, min_count=recipe.min_count, test_files=tests)
+    texts = [r.text for r, label in zip(records, dataset.assignments, strict=True) if label is not None]
+    task_labels = [label for label in dataset.assignments if label is not None]
+    config = replace(recipe.config, **overrides)  # type: ignore[arg-type]
+    out = Path(output) if output is not None else trained_model_dir(recipe.alias)
+    return train_model(texts, task_labels, out, config, resume=resume, show_progress=show_progress)

@@ -1,0 +1,41 @@
+import json
+
+from typer.testing import CliRunner
+
+from pie_embed.cli.main import app
+
+runner = CliRunner()
+
+
+def test_train_command_saves_a_loadable_model(tiny_encoder_dir, tmp_path):
+    data = tmp_path / "labeled.jsonl"
+    rows = [
+        {"instruction": f"{verb} the {noun} {extra}.", "label": f"{verb.lower()}|{noun}"}
+        for verb in ("Sort", "Translate", "Count")
+        for noun in ("list", "sentence", "words")
+        for extra in ("now", "please", "for me", "quickly")
+    ]
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = tmp_path / "model"
+    args = ["train", "--train", str(data), "-m", str(tiny_encoder_dir), "-o", str(out), "--epochs", "1"]
+    args += ["--batch-size", "8", "--max-length", "32", "--eval-steps", "2", "--no-bf16", "--lr", "1e-3"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "trained on" in result.output and "validation ARI" in result.output
+    settings = json.loads((out / "pie_embed.json").read_text())
+    assert settings["pooling"] == "mean" and settings["training_config"]["base_model"] == str(
+        tiny_encoder_dir
+    )
+    result = runner.invoke(app, ["embed", str(data), "-o", str(tmp_path / "v.npy"), "-m", str(out)])
+    assert result.exit_code == 0, result.output
+
+
+def test_train_errors_are_one_line(tmp_path):
+    result = runner.invoke(app, ["train"])
+    assert result.exit_code == 2 and "--recipe" in result.output
+    result = runner.invoke(app, ["train", "--recipe", "nope"])
+    assert result.exit_code == 2 and "unknown recipe" in result.output
+    unlabeled = tmp_path / "u.jsonl"
+    unlabeled.write_text('{"instruction": "Sort the list."}\n')
+    result = runner.invoke(app, ["train", "--train", str(unlabeled), "-o", str(tmp_path / "m")])
+    assert result.exit_code == 2 and "u.jsonl" in result.output and "label" in result.output

@@ -1,0 +1,57 @@
+"""The recipe pipeline end to end on a small training text: label, leave out test instructions, train."""
+
+import json
+from collections import Counter
+
+import pytest
+
+from pie_embed.errors import ConfigError, DataError
+from pie_embed.training.recipes import RECIPES, run_recipe
+
+
+def test_recipe_labels_then_trains(tiny_encoder_dir, tmp_path, monkeypatch):
+    import pie_embed.training.recipes as recipes
+
+    seen = {}
+    real_train = recipes.train_model
+
+    def spy(texts, labels, *args, **kwargs):
+        seen["texts"], seen["labels"] = texts, labels
+        return real_train(texts, labels, *args, **kwargs)
+
+    monkeypatch.setattr(recipes, "train_model", spy)
+    data = tmp_path / "ieb"
+    data.mkdir()
+    texts = [
+        f"{verb} the {noun} {extra}."
+        for verb in ("Sort", "Translate", "Count")
+        for noun in ("list", "sentence", "words")
+        for extra in ("now", "please", "for me", "quickly", "again")
+    ]
+    (data / RECIPES["default"].source).write_text(json.dumps(texts))
+    sample = {"category": ["sort", "list"], "instruction": texts[0], "input": "", "output": ""}
+    (data / "eft_test.json").write_text(json.dumps({"sort|list": {"number": 1, "samples": [sample]}}))
+    result = run_recipe(
+        "default",
+        data_dir=data,
+        output=tmp_path / "model",
+        show_progress=False,
+        base_model=str(tiny_encoder_dir),
+        max_length=32,
+        batch_size=8,
+        eval_steps=2,
+        bf16=False,
+    )
+    # The instruction that is also in the test file is never trained on; labels under min_count 5 are left
+    # out; the others carry the labeler's label.
+    assert texts[0] not in seen["texts"] and len(seen["texts"]) >= 20
+    assert min(Counter(seen["labels"]).values()) >= RECIPES["default"].min_count
+    assert seen["labels"][seen["texts"].index("Translate the list now.")] == "translate|list"
+    assert result.steps > 0 and (tmp_path / "model" / "pie_embed.json").is_file()
+
+
+def test_recipe_errors(tmp_path):
+    with pytest.raises(ConfigError, match="unknown recipe"):
+        run_recipe("nope")
+    with pytest.raises(DataError, match="not found"):
+        run_recipe("default", data_dir=tmp_path)
