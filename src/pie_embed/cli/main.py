@@ -40,6 +40,8 @@ PoolingOption = Annotated[
     typer.Option("--pooling", help="cls, mean, last, last-2, last-2-norm, last-and-first, mid, mask."),
 ]
 BatchOption = Annotated[int, typer.Option("--batch-size", "-b", min=1)]
+FieldOption = Annotated[str, typer.Option("--field", help="Column holding the instruction.")]
+InputFieldOption = Annotated[str, typer.Option("--input-field", help="Column holding the input.")]
 InstructionOnlyOption = Annotated[
     bool, typer.Option("--instruction-only", help="Mean pooling over the instruction's own tokens only.")
 ]
@@ -129,8 +131,8 @@ def embed(
     model: ModelOption = "default",
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
-    field: Annotated[str, typer.Option("--field", help="Column holding the instruction.")] = "instruction",
-    input_field: Annotated[str, typer.Option("--input-field", help="Column holding the input.")] = "input",
+    field: FieldOption = "instruction",
+    input_field: InputFieldOption = "input",
     join: Annotated[
         str,
         typer.Option(
@@ -180,15 +182,15 @@ def label(
         typer.Option(
             "--output",
             "-o",
-            help="Rows with their labels (.jsonl/.json/.csv/.parquet), or with "
-            "--ieb-format an IEB label dict (.json).",
+            help="Rows with their labels (.jsonl/.json/.csv/.parquet; default <input stem>.labeled.jsonl), "
+            "or with --ieb-format an IEB label dict (.json; default <input stem>.ieb.json).",
         ),
     ] = None,
     ieb_format: Annotated[
         bool, typer.Option("--ieb-format", help="Write an IEB-style benchmark: {label: {number, samples}}.")
     ] = False,
-    field: Annotated[str, typer.Option("--field", help="Column holding the instruction.")] = "instruction",
-    input_field: Annotated[str, typer.Option("--input-field", help="Column holding the input.")] = "input",
+    field: FieldOption = "instruction",
+    input_field: InputFieldOption = "input",
     split: Annotated[str | None, typer.Option("--split", help="Split of a saved DatasetDict.")] = None,
     min_count: Annotated[
         int, typer.Option("--min-count", min=1, help="Leave out labels with fewer instructions.")
@@ -343,7 +345,7 @@ def train(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from the last checkpoint in the output.")
     ] = False,
-    field: Annotated[str, typer.Option("--field", help="Column holding the instruction.")] = "instruction",
+    field: FieldOption = "instruction",
     label_field: Annotated[
         str, typer.Option("--label-field", help="Column holding the task label.")
     ] = "label",
