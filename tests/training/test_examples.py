@@ -55,3 +55,4 @@ def test_validation_holds_back_whole_tasks_and_errors():
         task_triplets(["a", "b"], ["x|y", "x|y"])
     pairs = unsupervised_pairs(["a", "b", "a"])
     assert sorted(pairs.anchor) == ["a", "b"] and pairs.anchor == pairs.positive
+    assert pairs.labels is None and set(pairs.columns()) == {"anchor", "positive"}

@@ -76,5 +76,21 @@ def test_resume_continues_from_the_last_checkpoint(trained, tiny_encoder_dir):
     assert again.resumed_from == steps[-1] and again.steps == result.steps
 
 
+def test_unsupervised_mode_trains_without_labels(tiny_encoder_dir, tmp_path):
+    texts, _ = labeled_data()
+    config = TrainConfig(
+        base_model=str(tiny_encoder_dir),
+        mode="unsupervised",
+        epochs=1,
+        batch_size=16,
+        max_length=32,
+        eval_steps=5,
+        bf16=False,
+    )
+    result = train_model(texts, None, tmp_path / "simcse", config, show_progress=False)
+    assert result.steps == 5 and result.best_validation_ari is None  # 80 distinct texts / batch 16
+    assert InstructionEmbedder(str(result.output)).encode(texts[:2]).shape == (2, 32)
+
+
 def test_bf16_detection_is_a_bool():
     assert isinstance(bf16_supported(), bool)

@@ -14,7 +14,9 @@ ICL_FILE = "ift_test.json"
 TEST_FILES = (ICT_FILE, IIS_FILE, ICL_FILE)
 
 
-def ieb_test_files(folder: str | Path = DEFAULT_IEB_DIR) -> list[Path]:
-    """The IEB test files present in ``folder`` (none if it does not exist)."""
+def ieb_test_files(folder: str | Path = DEFAULT_IEB_DIR, excluding: str | Path | None = None) -> list[Path]:
+    """The IEB test files present in ``folder`` (none if it does not exist), other than ``excluding``:
+    the files a training set must not overlap."""
     folder = Path(folder)
-    return [folder / name for name in TEST_FILES if (folder / name).is_file()]
+    skip = Path(excluding).resolve() if excluding is not None else None
+    return [p for name in TEST_FILES if (p := folder / name).is_file() and p.resolve() != skip]

@@ -236,6 +236,7 @@ def label(
     from pie_embed.data.writers import write_records
     from pie_embed.errors import ConfigError
     from pie_embed.labeling import TaskLabeler, build_ieb_dataset, label_agreement, read_gold_labels
+    from pie_embed.labeling.agreement import agreement_rows
     from pie_embed.labeling.dataset import labeled_rows
     from pie_embed.labeling.report import agreement_table, confusion_table, stats_table
 
@@ -251,21 +252,16 @@ def label(
         console.print(agreement_table(agreement, f"agreement with {evaluate}"))
         console.print(confusion_table(agreement))
         if output is not None:
-            write_records(
-                output,
-                [
-                    {"instruction": t, "gold": g, "task_label": p.label, "task_rule": p.rule}
-                    for t, g, p in zip(texts, gold, predicted, strict=True)
-                ],
-            )
+            write_records(output, agreement_rows(texts, predicted, gold))
             console.print(f"wrote {output}")
         return
     assert input_path is not None
     if output is None:
         output = Path(input_path.stem + (".ieb.json" if ieb_format else ".labeled.jsonl"))
-    test_files = check_overlap
-    if test_files is None and not no_overlap_check:
-        test_files = [p for p in ieb_test_files() if p.resolve() != input_path.resolve()]
+    if no_overlap_check:
+        test_files: list[Path] = []
+    else:
+        test_files = check_overlap if check_overlap is not None else ieb_test_files(excluding=input_path)
     dataset = read_instructions(input_path, field=field, input_field=input_field, split=split)
     labels = labeler.label_many(dataset.texts, show_progress=True)
     built = build_ieb_dataset(
@@ -275,18 +271,15 @@ def label(
         merge_synonyms=not no_merge,
         test_size=test_size,
         seed=seed,
-        test_files=[] if no_overlap_check else test_files or [],
+        test_files=test_files,
         input_field=input_field,
     )
     console.print(stats_table(built.stats))
+    rows = labeled_rows(dataset.records, labels, built)
     if ieb_format:
-        written = built.write(output, test_output)
-        left_out = output.with_suffix(".excluded.jsonl")
-        rows = labeled_rows(dataset.records, labels, built)
-        write_records(left_out, [row for i, row in enumerate(rows) if i in built.exclusions])
-        written.append(left_out)
+        written = built.write(output, test_output, rows=rows)
     else:
-        write_records(output, labeled_rows(dataset.records, labels, built))
+        write_records(output, rows)
         written = [output]
     console.print("wrote " + ", ".join(str(path) for path in written))
 

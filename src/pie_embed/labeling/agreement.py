@@ -12,7 +12,7 @@ from pie_embed.errors import DataError
 from pie_embed.labeling.rules import TaskLabel
 from pie_embed.labeling.synonyms import SEPARATOR
 
-__all__ = ["Confusion", "LabelAgreement", "label_agreement", "read_gold_labels"]
+__all__ = ["Confusion", "LabelAgreement", "agreement_rows", "label_agreement", "read_gold_labels"]
 
 
 @dataclass
@@ -100,3 +100,11 @@ def label_agreement(
             for (gold_label, pred), count in confusions.most_common(top)
         ],
     )
+
+
+def agreement_rows(texts: Sequence[str], predicted: Sequence[TaskLabel], gold: Sequence[str]) -> list[dict]:
+    """One row per instruction with its gold label, predicted label and rule, for inspecting errors."""
+    return [
+        {"instruction": text, "gold": gold_label, "task_label": label.label, "task_rule": label.rule}
+        for text, label, gold_label in zip(texts, predicted, gold, strict=True)
+    ]

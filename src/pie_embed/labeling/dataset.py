@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pie_embed.data.readers import InstructionRecord, read_instructions, read_pairs
-from pie_embed.data.writers import write_json
+from pie_embed.data.writers import write_json, write_records
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.labeling.rules import TaskLabel
 from pie_embed.labeling.synonyms import SynonymSource, merge_synonym_labels
@@ -103,9 +103,15 @@ class IEBDataset:
     exclusions: dict[int, str]
     stats: LabelingStats
 
-    def write(self, path: str | Path, test_path: str | Path | None = None) -> list[Path]:
+    def write(
+        self,
+        path: str | Path,
+        test_path: str | Path | None = None,
+        rows: Sequence[dict[str, Any]] | None = None,
+    ) -> list[Path]:
         """Write the train part to ``path``, the test part to ``test_path`` (default ``<stem>.test.json``),
-        the statistics to ``<stem>.stats.json``; returns the files written."""
+        the statistics to ``<stem>.stats.json`` and, given the labeled ``rows`` (:func:`labeled_rows`), every
+        left-out row with its reason to ``<stem>.excluded.jsonl``; returns the files written."""
         path = Path(path)
         written = [path]
         write_json(path, self.train)
@@ -118,6 +124,10 @@ class IEBDataset:
             stats_path, dataclasses.asdict(self.stats) | {"unlabeled_share": self.stats.unlabeled_share}
         )
         written.append(stats_path)
+        if rows is not None:
+            excluded_path = path.with_suffix(".excluded.jsonl")
+            write_records(excluded_path, [row for i, row in enumerate(rows) if i in self.exclusions])
+            written.append(excluded_path)
         return written
 
 

@@ -8,7 +8,8 @@ pronouns, quantifiers), never lists of task verbs or nouns. The IEB conventions 
 - a wh-question that asks for an explanation or a fact ("Why is X ...?", "How does X work?") gives
   ``why|knowledge`` / ``how|knowledge``; a wh-question about an action ("How would you handle X?") or a
   copula ("What would be the output ...?") gives that verb and its noun;
-- a verb whose object is only quoted text or a name gives the noun ``none`` (``translate|none``);
+- a verb whose object is only quoted text gives the noun ``none`` (``translate|none``), one whose topic is
+  a name gives ``knowledge`` (``tell|knowledge``), one whose object is numbers gives ``math``;
 - an instruction addressed to the reader in the passive ("You will be given two strings") gives ``be``.
 """
 
@@ -34,6 +35,7 @@ KNOWLEDGE = "knowledge"
 
 _WH_ADVERBS = frozenset({"how", "why", "where", "when"})
 _WH_PRONOUNS = frozenset({"what", "which", "who", "whom", "whose", "whatever"})
+_WH_WORDS = _WH_ADVERBS | _WH_PRONOUNS
 _INDEFINITE_PRONOUNS = frozenset(
     {"something", "someone", "somebody", "anything", "anyone", "everything", "everyone"}
 )
@@ -63,6 +65,7 @@ _QUOTE_SPANS = re.compile(
     r"\"[^\"\n]{1,400}\"|“[^”\n]{1,400}”|‘[^’\n]{1,400}’|(?<![\w])'[^'\n]{1,400}'(?![\w])"
 )
 _HEADER = re.compile(r"^\s*[A-Za-z][\w ]{0,24}:\s+(?=\S)")
+_ARITHMETIC = re.compile(r"\d\s*[-+*/^=×÷]\s*\(?\s*\d")
 QUOTE_PLACEHOLDER = "Q"
 
 
@@ -173,13 +176,12 @@ def _head_noun(token: Token) -> Token | None:
         inner = _of_complement(token)
         if inner is not None:
             return _head_noun(inner)
-    if _is_nominal(token) or _is_placeholder(token):
-        compound = _first_compound(token)
-        if compound is not None:
-            return compound
-    if _is_nominal(token):
-        return token
-    return None
+    if not (_is_nominal(token) or _is_placeholder(token)):
+        return None
+    compound = _first_compound(token)
+    if compound is not None:
+        return compound
+    return token if _is_nominal(token) else None
 
 
 def _is_math(token: Token) -> bool:
@@ -224,7 +226,7 @@ def _wh_token(clause: Token) -> Token | None:
     for token in clause.subtree:
         if token.i >= clause.i:
             break
-        if token.lower_ in _WH_ADVERBS or token.lower_ in _WH_PRONOUNS:
+        if token.lower_ in _WH_WORDS:
             return token
     return None
 
@@ -281,7 +283,7 @@ def needs_imperative_reparse(sent: Any) -> bool:
         return False
     if first.pos_ == "VERB" and first.dep_ == "ROOT":
         return False
-    if first.lower_ in _WH_ADVERBS or first.lower_ in _WH_PRONOUNS or first.tag_ in ("VBN", "VBG"):
+    if first.lower_ in _WH_WORDS or first.tag_ in ("VBN", "VBG"):
         return False
     return first.pos_ in ("NOUN", "PROPN", "ADJ", "VERB", "X") or (
         first.pos_ == "ADV" and first.dep_ == "ROOT"
@@ -374,9 +376,6 @@ def choose_sentence(doc: Any) -> Any:
     return sents[0]
 
 
-_ARITHMETIC = re.compile(r"\d\s*[-+*/^=×÷]\s*\(?\s*\d")
-
-
 def _verb_lemma(verb: Token) -> str:
     """The verb's lemma; a prefix split off by a hyphen (``Re-arrange``) gives way to the verb after it."""
     doc = verb.doc
@@ -426,10 +425,10 @@ def _antecedent_noun(verb: Token) -> tuple[Token | None, str]:
 def label_parse(sent: Any) -> TaskLabel:
     """Label one parsed sentence (a spaCy ``Span``) with its task category."""
     if not any(t.is_alpha for t in sent):
-        return TaskLabel(None, None, "empty", "no words")
+        return TaskLabel(None, None, "empty", "the first sentence has no words")
     first = first_word(sent)
     at_start = first is not None and first.i == sent.start
-    wh = first if at_start and first.lower_ in _WH_ADVERBS | _WH_PRONOUNS else None
+    wh = first if at_start and first.lower_ in _WH_WORDS else None
     verb, rule = _main_verb(sent)
     if verb is None:
         if wh is not None:

@@ -32,12 +32,13 @@ def label_parts(label: str) -> tuple[set[str], set[str]]:
 
 @dataclass
 class TaskExamples:
-    """Columns for a sentence-transformers dataset; ``labels`` holds [anchor task id, negative task id]."""
+    """Columns for a sentence-transformers dataset; ``labels`` holds [anchor task id, negative task id]
+    (``None`` for unlabeled SimCSE pairs)."""
 
     anchor: list[str]
     positive: list[str]
     negative: list[str] | None
-    labels: list[list[int]]
+    labels: list[list[int]] | None
     task_names: list[str]
     hard_negative_share: float = 0.0
 
@@ -48,7 +49,8 @@ class TaskExamples:
         data: dict[str, list] = {"anchor": self.anchor, "positive": self.positive}
         if self.negative is not None:
             data["negative"] = self.negative
-        data["labels"] = self.labels
+        if self.labels is not None:
+            data["labels"] = self.labels
         return data
 
 
@@ -146,6 +148,6 @@ def unsupervised_pairs(texts: Sequence[str], seed: int = 0) -> TaskExamples:
         anchor=shuffled,
         positive=list(shuffled),
         negative=None,
-        labels=[[i, -1] for i in range(len(shuffled))],
+        labels=None,
         task_names=[],
     )

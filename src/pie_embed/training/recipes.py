@@ -55,7 +55,7 @@ def run_recipe(
         raise DataError(f"{source}: training text for recipe {name!r} not found")
     records = read_instructions(source).records
     labels = TaskLabeler(cache=True).label_many([r.text for r in records], show_progress=show_progress)
-    tests = [p for p in ieb_test_files(data_dir) if p.resolve() != source.resolve()]
+    tests = ieb_test_files(data_dir, excluding=source)
     dataset = build_ieb_dataset(records, labels, min_count=recipe.min_count, test_files=tests)
     texts = [r.text for r, label in zip(records, dataset.assignments, strict=True) if label is not None]
     task_labels = [label for label in dataset.assignments if label is not None]

@@ -110,8 +110,10 @@ def _fit_to_prompt(texts: list[str], prompt: Any, tokenizer: Any, max_length: in
     budget = max(8, max_length - len(tokenizer(prefix + suffix, add_special_tokens=True)["input_ids"]))
     out = []
     for text in texts:
-        ids = tokenizer(prompt.prepare(text), add_special_tokens=False)["input_ids"]
-        instruction = prompt.prepare(text) if len(ids) <= budget else tokenizer.decode(ids[:budget])
+        instruction = prompt.prepare(text)
+        ids = tokenizer(instruction, add_special_tokens=False)["input_ids"]
+        if len(ids) > budget:
+            instruction = tokenizer.decode(ids[:budget])
         out.append(prefix + instruction + suffix)
     return out
 
@@ -187,8 +189,6 @@ def train_model(
         examples = unsupervised_pairs(formatted, seed=config.seed)
         loss = MultipleNegativesRankingLoss(model, scale=1 / config.temperature)
     columns = examples.columns()
-    if config.mode == "unsupervised":
-        columns.pop("labels")
     if config.max_examples is not None:
         columns = {name: values[: config.max_examples] for name, values in columns.items()}
     count = len(columns["anchor"])
