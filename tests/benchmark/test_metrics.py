@@ -67,3 +67,18 @@ def test_length_mismatch_and_single_label():
         evaluate_clustering(np.zeros((3, 2)), ["a", "a", "a"])
     with pytest.raises(DataError):
         evaluate_similarity(np.zeros((3, 2)), np.zeros((2, 2)), [0, 1, 1])
+
+
+def test_spearman_ceiling_matches_the_closed_form_and_is_reached_by_perfect_ranking():
+    import math
+
+    from pie_embed.benchmark.metrics import spearman, spearman_ceiling
+
+    labels = [1] * 1504 + [0] * 992  # IEB's IIS: 1,504 positive pairs of 2,496
+    p = 1504 / 2496
+    assert spearman_ceiling(labels) == pytest.approx(math.sqrt(3 * p * (1 - p)), abs=1e-3)
+    assert spearman_ceiling(labels) == pytest.approx(0.848, abs=1e-3)
+    rng = np.random.default_rng(0)
+    separated = np.array(labels) + rng.random(len(labels)) * 0.9  # every positive above every negative
+    assert spearman(separated, labels) == pytest.approx(spearman_ceiling(labels), abs=1e-9)
+    assert spearman(np.array(labels, dtype=float), labels) == pytest.approx(1.0)  # only ties go above it

@@ -36,6 +36,7 @@ def trained(tiny_encoder_dir, tmp_path_factory):
         max_length=32,
         validation_share=0.2,
         eval_steps=5,
+        similar_task_threshold=None,  # a random tiny model finds every pair of label phrases similar
         bf16=False,
     )
     return train_model(texts, labels, out, config, show_progress=False), texts
@@ -94,3 +95,32 @@ def test_unsupervised_mode_trains_without_labels(tiny_encoder_dir, tmp_path):
 
 def test_bf16_detection_is_a_bool():
     assert isinstance(bf16_supported(), bool)
+
+
+def test_anchor_texts_keep_their_embeddings_near_the_base(tiny_encoder_dir, tmp_path):
+    texts, labels = labeled_data()
+    anchors = [f"Here is a recipe for soup number {i}, with carrots and {i} onions." for i in range(48)]
+    base = InstructionEmbedder(str(tiny_encoder_dir), pooling="mean").encode(anchors)
+
+    def drift(weight: float) -> float:
+        config = TrainConfig(
+            base_model=str(tiny_encoder_dir),
+            epochs=3,
+            batch_size=16,
+            learning_rate=1e-3,
+            max_length=32,
+            validation_share=0.0,
+            eval_steps=50,
+            similar_task_threshold=None,
+            anchor_weight=weight,
+            bf16=False,
+        )
+        result = train_model(
+            texts, labels, tmp_path / f"w{weight}", config, show_progress=False, anchor_texts=anchors
+        )
+        settings = json.loads((result.output / "pie_embed.json").read_text())
+        assert settings["training_run"]["anchor_texts"] == (len(anchors) if weight else 0)
+        moved = InstructionEmbedder(str(result.output)).encode(anchors)
+        return float(1 - (moved * base).sum(axis=1).mean())
+
+    assert drift(50.0) < drift(0.0) / 2

@@ -79,6 +79,12 @@ def results_table(results: Sequence[BenchmarkResult]) -> Table:
     for result in results:
         table.add_row(*row(result))
     table.add_row(*row(None), style="dim")
+    iis_results = [r.iis for r in results if r.iis]
+    if iis_results:
+        table.caption = (
+            f"IIS Spearman cannot exceed {iis_results[0].ceiling:.3f} on these 0/1 labels with tie-free "
+            "similarities (every positive pair ranked above every negative one)"
+        )
     return table
 
 

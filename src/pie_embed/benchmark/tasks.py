@@ -14,6 +14,7 @@ from pie_embed.benchmark.metrics import (
     kmeans_labels,
     random_assignment,
     spearman,
+    spearman_ceiling,
 )
 from pie_embed.errors import DataError
 
@@ -50,12 +51,14 @@ class ClusteringResult:
 
 @dataclass
 class SimilarityResult:
-    """IIS-style result: Spearman correlation of pair cosine similarity with 0/1 labels."""
+    """IIS-style result: Spearman correlation of pair cosine similarity with 0/1 labels; ``ceiling`` is
+    the best any tie-free similarity can score on these labels (see :func:`spearman_ceiling`)."""
 
     count: int
     positives: int
     spearman: float
     random_spearman: float
+    ceiling: float
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -92,4 +95,5 @@ def evaluate_similarity(
         positives=int(np.sum(labels)),
         spearman=spearman(cosine_similarities(embeddings1, embeddings2), labels),
         random_spearman=spearman(random_scores, labels),
+        ceiling=spearman_ceiling(labels),
     )

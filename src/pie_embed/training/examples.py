@@ -76,9 +76,14 @@ def task_triplets(
     hard_negatives: bool = True,
     with_negative: bool = True,
     per_instruction: int = 1,
+    similar: np.ndarray | None = None,
     seed: int = 0,
 ) -> TaskExamples:
-    """One or more examples per instruction whose task has another distinct instruction."""
+    """One or more examples per instruction whose task has another distinct instruction.
+
+    ``similar`` (a boolean ``[task, task]`` matrix over the sorted label names, see
+    :func:`~pie_embed.training.similar_tasks.similar_task_matrix`) keeps tasks that are the same in other
+    words from being chosen as each other's negatives."""
     if len(texts) != len(labels):
         raise DataError(f"{len(texts)} instructions but {len(labels)} labels")
     by_task: dict[str, list[str]] = {}
@@ -90,6 +95,12 @@ def task_triplets(
     if len(names) < 2:
         raise DataError("contrastive training needs at least two tasks")
     ids = {name: i for i, name in enumerate(names)}
+    if similar is not None and similar.shape != (len(names), len(names)):
+        raise DataError(f"similar-task matrix is {similar.shape}, expected ({len(names)}, {len(names)})")
+
+    def is_similar(first: str, second: str) -> bool:
+        return first == second or (similar is not None and bool(similar[ids[first], ids[second]]))
+
     parts = {name: label_parts(name) for name in names}
     by_verb: dict[str, set[str]] = {}
     by_noun: dict[str, set[str]] = {}
@@ -100,7 +111,9 @@ def task_triplets(
             by_noun.setdefault(noun, set()).add(name)
     related = {
         name: sorted(
-            set().union(*(by_verb[v] for v in verbs), *(by_noun.get(n, set()) for n in nouns)) - {name}
+            other
+            for other in set().union(*(by_verb[v] for v in verbs), *(by_noun.get(n, set()) for n in nouns))
+            if not is_similar(name, other)
         )
         for name, (verbs, nouns) in parts.items()
     }
@@ -123,8 +136,10 @@ def task_triplets(
                     hard += 1
                 else:
                     neg_task = name
-                    while neg_task == name:
+                    for _ in range(100):  # a random dissimilar task; give up on pathological label sets
                         neg_task = names[rng.integers(len(names))]
+                        if not is_similar(name, neg_task):
+                            break
                 pool = by_task[neg_task]
                 negative.append(pool[rng.integers(len(pool))])
                 pair_labels.append([ids[name], ids[neg_task]])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pie_embed.benchmark.files import DEFAULT_IEB_DIR, ieb_test_files
 from pie_embed.errors import ConfigError, DataError
+from pie_embed.training.anchors import DEFAULT_CORPORA_DIR, corpus_anchor_texts
 from pie_embed.training.trainer import TrainConfig, TrainResult, train_model
 
 __all__ = ["RECIPES", "Recipe", "run_recipe"]
@@ -15,12 +16,15 @@ __all__ = ["RECIPES", "Recipe", "run_recipe"]
 @dataclass(frozen=True)
 class Recipe:
     """Label ``source`` with ``pie label`` (labels under ``min_count`` left out, test files excluded), then
-    train with ``config``; the model goes to the alias's folder (see ``embedding.models.TRAINED_ALIASES``)."""
+    train with ``config``; the model goes to the alias's folder (see ``embedding.models.TRAINED_ALIASES``).
+    When ``config.anchor_weight`` > 0, ``anchor_count`` texts of the corpora's training splits anchor the
+    model to its base (see :mod:`pie_embed.training.anchors`)."""
 
     alias: str
     source: str
     min_count: int
     config: TrainConfig
+    anchor_count: int = 6000
 
 
 RECIPES: dict[str, Recipe] = {
@@ -28,7 +32,14 @@ RECIPES: dict[str, Recipe] = {
         alias="pie-minilm",
         source="eft_train_unsup.json",
         min_count=5,
-        config=TrainConfig(base_model="default", prompt="none", pooling="mean", max_length=64, eval_steps=50),
+        config=TrainConfig(
+            base_model="default",
+            prompt="none",
+            pooling="mean",
+            max_length=64,
+            eval_steps=50,
+            anchor_weight=10.0,
+        ),
     ),
 }
 
@@ -37,6 +48,7 @@ def run_recipe(
     name: str,
     *,
     data_dir: str | Path = DEFAULT_IEB_DIR,
+    corpora_dir: str | Path = DEFAULT_CORPORA_DIR,
     output: str | Path | None = None,
     resume: bool = False,
     show_progress: bool = True,
@@ -61,4 +73,9 @@ def run_recipe(
     task_labels = [label for label in dataset.assignments if label is not None]
     config = replace(recipe.config, **overrides)  # type: ignore[arg-type]
     out = Path(output) if output is not None else trained_model_dir(recipe.alias)
-    return train_model(texts, task_labels, out, config, resume=resume, show_progress=show_progress)
+    anchors = None
+    if config.anchor_weight > 0:
+        anchors = corpus_anchor_texts(corpora_dir, limit=recipe.anchor_count, seed=config.seed)
+    return train_model(
+        texts, task_labels, out, config, resume=resume, show_progress=show_progress, anchor_texts=anchors
+    )

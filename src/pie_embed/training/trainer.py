@@ -26,6 +26,9 @@ class TrainConfig:
     mode: Mode = "supervised"
     hard_negatives: bool = True
     mask_same_task: bool = True
+    # label phrases ("create poem", "generate poem") at least this close under the base model count as one
+    # task for masking and hard negatives (0.8 is a good value); None: only identical labels
+    similar_task_threshold: float | None = None
     epochs: float = 1.0
     max_examples: int | None = None
     batch_size: int = 64
@@ -37,6 +40,11 @@ class TrainConfig:
     eval_steps: int = 100
     seed: int = 0
     bf16: bool | None = None  # None: on when the CPU has native bf16 (AMX / AVX512-BF16)
+    # weight of BaseAnchorLoss on the anchor texts given to train_model (0: no anchoring)
+    anchor_weight: float = 0.0
+    lora: bool | None = None  # None: LoRA adapters for decoders, full fine-tuning for encoders
+    lora_rank: int = 16
+    lora_alpha: int = 32
 
 
 @dataclass
@@ -65,41 +73,99 @@ def bf16_supported() -> bool:
     return bool((amx and amx()) or (avx512_bf16 and avx512_bf16()))
 
 
-def _base_path(name: str) -> str:
-    """A local folder for an alias (offline package), or the name itself (folder or HF id)."""
-    from pie_embed.embedding.models import ALIASES
-    from pie_embed.embedding.offline import OFFLINE_MODELS
+def _base_path(name: str) -> tuple[str, str]:
+    """A local folder for an alias (offline package; GGUF decoders via their dequantized copy), or the
+    name itself (folder or HF id), and the model's family (encoder or decoder)."""
+    from transformers import AutoConfig
+
+    from pie_embed.embedding.models import ALIASES, detect_family
+    from pie_embed.embedding.offline import OFFLINE_MODELS, dequantized_cache_dir, load_gguf_base_model
     from pie_embed.paths import cache_dir
 
     alias = ALIASES.get(name, name)
     if alias in OFFLINE_MODELS:
         local = OFFLINE_MODELS[alias].locate(cache_dir() / "models")
-        if local.gguf_file:
-            raise ConfigError(f"{alias} is a decoder (GGUF); pie train fine-tunes encoders")
-        return str(local.path)
-    return name
+        if not local.gguf_file:
+            return str(local.path), local.family
+        target = dequantized_cache_dir(cache_dir() / "models", Path(local.gguf_file).stem, local.version)
+        if not target.is_dir():
+            load_gguf_base_model(local, cache_dir() / "models")  # builds the safetensors copy once
+        return str(target), local.family
+    local_dir = Path(name).expanduser().is_dir()
+    config = AutoConfig.from_pretrained(name, local_files_only=local_dir, trust_remote_code=False)
+    return name, detect_family(config)
 
 
-def load_sentence_transformer(name: str, pooling: str, max_length: int) -> Any:
-    """The base model as a SentenceTransformer (safetensors only, no remote code), with ``pooling``."""
+def load_sentence_transformer(name: str, pooling: str, max_length: int) -> tuple[Any, str]:
+    """The base model as a SentenceTransformer (safetensors only, no remote code) with ``pooling``, and
+    its family: sentence-transformers' ``Pooling`` for encoders (mean, cls), :class:`PiePooling` for
+    decoders."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
-    modes = {"mean": "mean", "cls": "cls"}
-    if pooling not in modes:
-        raise ConfigError(f"pie train supports pooling {' or '.join(modes)} for encoders, got {pooling!r}")
-    path = _base_path(name)
+    from pie_embed.training.pooling_module import PiePooling
+
+    path, family = _base_path(name)
+    encoder_modes = {"mean": "mean", "cls": "cls"}
+    if family == "encoder" and pooling not in encoder_modes:
+        raise ConfigError(f"pie train supports pooling mean or cls for encoders, got {pooling!r}")
     local = Path(path).is_dir()
     hub = {"local_files_only": local, "trust_remote_code": False}
+    config_kwargs: dict[str, Any] = dict(hub)
+    if family == "decoder":
+        config_kwargs["output_hidden_states"] = True
     transformer = Transformer(
         path,
         max_seq_length=max_length,
         model_kwargs={"use_safetensors": True, **hub},
         processor_kwargs=hub,
-        config_kwargs=hub,
+        config_kwargs=config_kwargs,
     )
-    pool = Pooling(transformer.get_embedding_dimension(), pooling_mode=modes[pooling])
-    return SentenceTransformer(modules=[transformer, pool], device="cpu")
+    dimension = transformer.get_embedding_dimension()
+    if family == "decoder":
+        tokenizer = transformer.tokenizer
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        pool: Any = PiePooling(pooling, family, dimension)
+    else:
+        pool = Pooling(dimension, pooling_mode=encoder_modes[pooling])
+    return SentenceTransformer(modules=[transformer, pool], device="cpu"), family
+
+
+def _add_lora(model: Any, config: TrainConfig) -> None:
+    """LoRA adapters on every linear layer of the transformer (sentence-transformers' peft support);
+    only the adapters train."""
+    try:
+        from peft import LoraConfig
+    except ImportError:
+        raise MissingExtraError("peft", "train") from None
+    model.add_adapter(
+        LoraConfig(
+            r=config.lora_rank, lora_alpha=config.lora_alpha, lora_dropout=0.05, target_modules="all-linear"
+        )
+    )
+
+
+def _save_decoder(model: Any, output: Path) -> None:
+    """Merge LoRA adapters into the weights and save a plain transformers folder (safetensors), which
+    ``InstructionEmbedder`` loads with the recorded prompt and pooling."""
+    transformer = model[0]
+    weights = transformer.model
+    if getattr(weights, "_hf_peft_config_loaded", False):
+        from peft.tuners.tuners_utils import BaseTunerLayer
+
+        for name, module in list(weights.named_modules()):
+            if isinstance(module, BaseTunerLayer):
+                module.merge()
+                parent, _, child = name.rpartition(".")
+                setattr(weights.get_submodule(parent) if parent else weights, child, module.get_base_layer())
+        weights._hf_peft_config_loaded = False
+        if hasattr(weights, "peft_config"):
+            del weights.peft_config
+    weights.config.output_hidden_states = False
+    output.mkdir(parents=True, exist_ok=True)
+    weights.save_pretrained(str(output), safe_serialization=True)
+    transformer.tokenizer.save_pretrained(str(output))
 
 
 def _fit_to_prompt(texts: list[str], prompt: Any, tokenizer: Any, max_length: int) -> list[str]:
@@ -137,11 +203,14 @@ def train_model(
     *,
     resume: bool = False,
     show_progress: bool = True,
+    anchor_texts: list[str] | None = None,
 ) -> TrainResult:
     """Fine-tune ``config.base_model`` on instructions and their task labels and save it to ``output``.
 
     Supervised mode needs ``labels``; a share of the tasks (``validation_share``) is held back to pick the
-    best checkpoint by k-means ARI. Unsupervised mode (SimCSE) ignores labels.
+    best checkpoint by k-means ARI. Unsupervised mode (SimCSE) ignores labels. With ``anchor_texts`` and
+    ``config.anchor_weight`` > 0, batches of those texts (other-source data, never test sets) are mixed in
+    with :class:`BaseAnchorLoss`, which keeps their embeddings where the base model put them.
     """
     import torch
     from sentence_transformers import SentenceTransformerTrainer
@@ -152,7 +221,8 @@ def train_model(
     from pie_embed.embedding.prompts import get_prompt
     from pie_embed.training.evaluator import TaskClusteringEvaluator
     from pie_embed.training.examples import split_validation, task_triplets, unsupervised_pairs
-    from pie_embed.training.losses import TaskContrastiveLoss
+    from pie_embed.training.losses import BaseAnchorLoss, TaskContrastiveLoss
+    from pie_embed.training.similar_tasks import similar_task_matrix
 
     try:
         from datasets import Dataset
@@ -165,7 +235,10 @@ def train_model(
         raise DataError("supervised training needs task labels (or use mode 'unsupervised')")
     use_bf16 = bf16_supported() if config.bf16 is None else config.bf16
     torch.manual_seed(config.seed)
-    model = load_sentence_transformer(config.base_model, config.pooling, config.max_length)
+    model, family = load_sentence_transformer(config.base_model, config.pooling, config.max_length)
+    decoder = family == "decoder"
+    if config.lora if config.lora is not None else decoder:
+        _add_lora(model, config)
     prompt = get_prompt(config.prompt)
     tokenizer = model.tokenizer
     formatted = _fit_to_prompt(list(texts), prompt, tokenizer, config.max_length)
@@ -174,13 +247,23 @@ def train_model(
     if config.mode == "supervised":
         assert labels is not None
         train_idx, valid_idx = split_validation(formatted, labels, config.validation_share, config.seed)
+        train_labels = [labels[i] for i in train_idx]
+        similar = None
+        if config.similar_task_threshold is not None:
+            similar = similar_task_matrix(sorted(set(train_labels)), model, config.similar_task_threshold)
         examples = task_triplets(
             [formatted[i] for i in train_idx],
-            [labels[i] for i in train_idx],
+            train_labels,
             hard_negatives=config.hard_negatives,
+            similar=similar,
             seed=config.seed,
         )
-        loss = TaskContrastiveLoss(model, scale=1 / config.temperature, mask_same_task=config.mask_same_task)
+        loss = TaskContrastiveLoss(
+            model,
+            scale=1 / config.temperature,
+            mask_same_task=config.mask_same_task,
+            similar_tasks=None if similar is None or not config.mask_same_task else torch.from_numpy(similar),
+        )
         if valid_idx:
             evaluator = TaskClusteringEvaluator(
                 [formatted[i] for i in valid_idx], [labels[i] for i in valid_idx]
@@ -194,7 +277,17 @@ def train_model(
     count = len(columns["anchor"])
     if count == 0:
         raise DataError("no training examples: every task has a single instruction")
-    dataset = Dataset.from_dict(columns)
+    dataset: Any = Dataset.from_dict(columns)
+    anchors = list(dict.fromkeys(anchor_texts or []))
+    if anchors and config.anchor_weight > 0:
+        formatted_anchors = _fit_to_prompt(anchors, prompt, tokenizer, config.max_length)
+        with torch.no_grad():
+            targets = model.encode(formatted_anchors, batch_size=64, convert_to_numpy=True)
+        dataset = {
+            "task": dataset,
+            "anchor": Dataset.from_dict({"text": formatted_anchors, "label": targets.tolist()}),
+        }
+        loss = {"task": loss, "anchor": BaseAnchorLoss(model, weight=config.anchor_weight)}
 
     args = SentenceTransformerTrainingArguments(
         output_dir=str(output / "checkpoints"),
@@ -232,9 +325,13 @@ def train_model(
         entry for entry in trainer.state.log_history if "loss" in entry or "eval_validation_ari" in entry
     ]
     best = trainer.state.best_metric
-    model.save(str(output))
+    if decoder:
+        _save_decoder(model, output)
+    else:
+        model.save(str(output))
     extra = {
         "examples": count,
+        "anchor_texts": len(anchors) if config.anchor_weight > 0 else 0,
         "hard_negative_share": examples.hard_negative_share,
         "best_validation_ari": best,
         "seconds": round(seconds, 1),

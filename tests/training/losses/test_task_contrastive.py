@@ -47,3 +47,18 @@ def test_masked_loss_ignores_false_negatives_on_a_constructed_batch():
     # same-task anchors split their probability between two identical candidates.
     assert float(masked) < 1e-6
     assert float(unmasked) > 2 / 3 * math.log(2) * 0.99
+
+
+def test_similar_task_matrix_widens_the_mask():
+    tasks = torch.tensor([0, 1, 2])
+    similar = torch.tensor([[True, True, False], [True, True, False], [False, False, True]])
+    mask = same_task_mask(tasks, torch.cat([tasks, torch.tensor([1, 0, 0])]), similar)
+    expected = torch.tensor(
+        [
+            # positives 0 1 2 | negatives (tasks 1 0 0)
+            [False, True, False, True, True, True],  # task 0 ~ task 1: positive 1 and every negative masked
+            [True, False, False, True, True, True],
+            [False, False, False, False, False, False],  # task 2 is like no other
+        ]
+    )
+    assert torch.equal(mask, expected)
