@@ -39,3 +39,28 @@ def test_train_errors_are_one_line(tmp_path):
     unlabeled.write_text('{"instruction": "Sort the list."}\n')
     result = runner.invoke(app, ["train", "--train", str(unlabeled), "-o", str(tmp_path / "m")])
     assert result.exit_code == 2 and "u.jsonl" in result.output and "label" in result.output
+
+
+def test_train_with_anchor_file_and_similar_threshold(tiny_encoder_dir, tmp_path):
+    data = tmp_path / "labeled.jsonl"
+    rows = [
+        {"instruction": f"{verb} the {noun} {extra}.", "label": f"{verb.lower()}|{noun}"}
+        for verb in ("Sort", "Count")
+        for noun in ("list", "words")
+        for extra in ("now", "please", "for me", "quickly")
+    ]
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    anchors = tmp_path / "other.jsonl"
+    anchors.write_text(
+        "\n".join(json.dumps({"instruction": f"Story {i}", "input": f"about {i} cats"}) for i in range(8))
+    )
+    out = tmp_path / "model"
+    args = ["train", "--train", str(data), "-m", str(tiny_encoder_dir), "-o", str(out), "--epochs", "1"]
+    args += ["--batch-size", "8", "--max-length", "32", "--no-bf16", "--anchor", str(anchors)]
+    args += ["--anchor-weight", "5", "--similar-threshold", "0.99"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    settings = json.loads((out / "pie_embed.json").read_text())
+    assert settings["training_config"]["anchor_weight"] == 5.0
+    assert settings["training_config"]["similar_task_threshold"] == 0.99
+    assert settings["training_run"]["anchor_texts"] == 8

@@ -302,7 +302,9 @@ def train(
     prompt: Annotated[
         str, typer.Option("--prompt", "-p", help="Prompt the model is trained (and used) with.")
     ] = "none",
-    pooling: Annotated[str, typer.Option("--pooling", help="mean or cls.")] = "mean",
+    pooling: Annotated[
+        str, typer.Option("--pooling", help="mean or cls for encoders; last-2 (and others) for decoders.")
+    ] = "mean",
     mode: Annotated[
         str, typer.Option("--mode", help="supervised (task labels) or unsupervised (SimCSE).")
     ] = "supervised",
@@ -315,6 +317,28 @@ def train(
             "--no-mask", help="Treat same-task instructions in a batch as negatives (the reference)."
         ),
     ] = False,
+    similar_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--similar-threshold",
+            help="Also mask tasks whose label phrases are this close under the base model (e.g. 0.8).",
+        ),
+    ] = None,
+    anchor: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--anchor",
+            help="Other-source instructions (any readable file, repeatable) kept near the base model.",
+        ),
+    ] = None,
+    anchor_weight: Annotated[
+        float, typer.Option("--anchor-weight", min=0.0, help="Weight of the anchoring loss.")
+    ] = 10.0,
+    lora: Annotated[
+        bool | None,
+        typer.Option("--lora/--no-lora", help="LoRA adapters (default: for decoders, not encoders)."),
+    ] = None,
+    lora_rank: Annotated[int, typer.Option("--lora-rank", min=1)] = 16,
     epochs: Annotated[float, typer.Option("--epochs", min=0.01)] = 1.0,
     max_examples: Annotated[
         int | None, typer.Option("--max-examples", min=1, help="Cap on training examples.")
@@ -378,9 +402,18 @@ def train(
             eval_steps=eval_steps,
             seed=seed,
             bf16=bf16,
+            similar_task_threshold=similar_threshold,
+            anchor_weight=anchor_weight if anchor else 0.0,
+            lora=lora,
+            lora_rank=lora_rank,
         )
         labels = [str(label) for label in dataset.labels] if mode == "supervised" else None
-        result = train_model(dataset.texts, labels, output, config, resume=resume)
+        anchor_texts = [
+            text for path in anchor or [] for text in read_instructions(path, join="newline").texts
+        ]
+        result = train_model(
+            dataset.texts, labels, output, config, resume=resume, anchor_texts=anchor_texts or None
+        )
     best = "-" if result.best_validation_ari is None else f"{result.best_validation_ari:.3f}"
     console.print(
         f"trained on {result.examples} examples, {result.steps} steps in {result.seconds:.0f} s "
