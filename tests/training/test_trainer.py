@@ -55,6 +55,9 @@ def test_saved_model_records_settings_and_round_trips(trained):
     result, texts = trained
     settings = json.loads((result.output / "pie_embed.json").read_text())
     assert settings["prompt"] == "pie-short" and settings["pooling"] == "mean"
+    # trained at 32 tokens, but embeds with the base model's own limit (long inputs are not cut to 32)
+    assert settings["training_config"]["max_length"] == 32 and settings["max_length"] > 32
+    assert SentenceTransformer(str(result.output)).max_seq_length == settings["max_length"]
     assert settings["training_config"]["mask_same_task"] is True and settings["training_run"]["examples"] > 0
     embedder = InstructionEmbedder(str(result.output))  # prompt and pooling come from the model
     assert embedder.prompt.name == "pie-short" and embedder.pooling == "mean"
