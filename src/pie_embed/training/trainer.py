@@ -11,7 +11,14 @@ from typing import Any, Literal
 
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
 
-__all__ = ["TrainConfig", "TrainResult", "bf16_supported", "train_model"]
+__all__ = [
+    "TrainConfig",
+    "TrainResult",
+    "TrainingBase",
+    "bf16_supported",
+    "load_sentence_transformer",
+    "train_model",
+]
 
 Mode = Literal["supervised", "unsupervised"]
 
@@ -99,10 +106,19 @@ def _base_path(name: str) -> tuple[str, str]:
     return name, detect_family(config)
 
 
-def load_sentence_transformer(name: str, pooling: str, max_length: int) -> tuple[Any, str]:
-    """The base model as a SentenceTransformer (safetensors only, no remote code) with ``pooling``, and
-    its family: sentence-transformers' ``Pooling`` for encoders (mean, cls), :class:`PiePooling` for
-    decoders."""
+@dataclass
+class TrainingBase:
+    """The base model ready to train, its family, and the length it embeds with in pie-embed."""
+
+    model: Any  # SentenceTransformer, set to the training max_length
+    family: str  # "encoder" | "decoder"
+    base_max_length: int
+
+
+def load_sentence_transformer(name: str, pooling: str, max_length: int) -> TrainingBase:
+    """The base model as a SentenceTransformer (safetensors only, no remote code) cut at ``max_length``,
+    with ``pooling``: sentence-transformers' ``Pooling`` for encoders (mean, cls), :class:`PiePooling`
+    for decoders."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
@@ -132,7 +148,7 @@ def load_sentence_transformer(name: str, pooling: str, max_length: int) -> tuple
     # all-MiniLM-L6-v2), else what the weights allow, capped like InstructionEmbedder caps it
     limit = DECODER_MAX_LENGTH if family == "decoder" else ENCODER_MAX_LENGTH
     declared = _sentence_transformers_settings(Path(path))[1] if local else None
-    transformer.base_max_length = min(declared or transformer.max_seq_length or limit, limit)
+    base_max_length = min(declared or transformer.max_seq_length or limit, limit)
     transformer.max_seq_length = max_length
     dimension = transformer.get_embedding_dimension()
     if family == "decoder":
@@ -142,7 +158,8 @@ def load_sentence_transformer(name: str, pooling: str, max_length: int) -> tuple
         pool: Any = PiePooling(pooling, family, dimension)
     else:
         pool = Pooling(dimension, pooling_mode=encoder_modes[pooling])
-    return SentenceTransformer(modules=[transformer, pool], device="cpu"), family
+    model = SentenceTransformer(modules=[transformer, pool], device="cpu")
+    return TrainingBase(model, family, base_max_length)
 
 
 def _add_lora(model: Any, config: TrainConfig) -> None:
@@ -250,8 +267,8 @@ def train_model(
         raise DataError("supervised training needs task labels (or use mode 'unsupervised')")
     use_bf16 = bf16_supported() if config.bf16 is None else config.bf16
     torch.manual_seed(config.seed)
-    model, family = load_sentence_transformer(config.base_model, config.pooling, config.max_length)
-    decoder = family == "decoder"
+    base = load_sentence_transformer(config.base_model, config.pooling, config.max_length)
+    model, decoder = base.model, base.family == "decoder"
     if config.lora if config.lora is not None else decoder:
         _add_lora(model, config)
     prompt = get_prompt(config.prompt)
@@ -293,8 +310,8 @@ def train_model(
     if count == 0:
         raise DataError("no training examples: every task has a single instruction")
     dataset: Any = Dataset.from_dict(columns)
-    anchors = list(dict.fromkeys(anchor_texts or []))
-    if anchors and config.anchor_weight > 0:
+    anchors = list(dict.fromkeys(anchor_texts or [])) if config.anchor_weight > 0 else []
+    if anchors:
         formatted_anchors = _fit_to_prompt(anchors, prompt, tokenizer, config.max_length)
         with torch.no_grad():
             targets = model.encode(formatted_anchors, batch_size=64, convert_to_numpy=True)
@@ -340,7 +357,7 @@ def train_model(
         entry for entry in trainer.state.log_history if "loss" in entry or "eval_validation_ari" in entry
     ]
     best = trainer.state.best_metric
-    inference_length = config.inference_max_length or model[0].base_max_length
+    inference_length = config.inference_max_length or base.base_max_length
     model[0].max_seq_length = inference_length
     if decoder:
         _save_decoder(model, output)
@@ -348,7 +365,7 @@ def train_model(
         model.save(str(output))
     extra = {
         "examples": count,
-        "anchor_texts": len(anchors) if config.anchor_weight > 0 else 0,
+        "anchor_texts": len(anchors),
         "hard_negative_share": examples.hard_negative_share,
         "best_validation_ari": best,
         "seconds": round(seconds, 1),

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-import torch
 from sentence_transformers import SentenceTransformer
-from torch import Tensor, nn
+from sentence_transformers.sentence_transformer.losses import EmbedDistillLoss
+from torch import Tensor
 
 __all__ = ["BaseAnchorLoss"]
 
 
-class BaseAnchorLoss(nn.Module):
-    """``weight * mean(1 - cos(model(text), base(text)))`` over a ``text`` column whose ``label`` column
-    holds the base model's embedding of that text (computed once, before training).
+class BaseAnchorLoss(EmbedDistillLoss):
+    """sentence-transformers' :class:`EmbedDistillLoss` with the cosine distance, the base model as
+    teacher (its embeddings, computed once before training, in the ``label`` column) and a ``weight``:
+    ``weight * mean(1 - cos(model(text), base(text)))``.
 
     Task-label training only sees IEB-style instructions, and moves every input it embeds; anchoring the
     embeddings of other-source text (instructions with their inputs, conversations, code, math) to where
@@ -21,14 +23,11 @@ class BaseAnchorLoss(nn.Module):
     """
 
     def __init__(self, model: SentenceTransformer, weight: float = 1.0) -> None:
-        super().__init__()
-        self.model = model
+        super().__init__(model, distance_metric="cosine")
         self.weight = weight
 
-    def forward(self, sentence_features: list[dict[str, Tensor]], labels: Tensor) -> Tensor:
-        embeddings = self.model(sentence_features[0])["sentence_embedding"]
-        target = labels.to(embeddings.device, embeddings.dtype)
-        return self.weight * (1 - torch.nn.functional.cosine_similarity(embeddings, target, dim=-1)).mean()
+    def forward(self, sentence_features: Iterable[dict[str, Tensor]], labels: Tensor | None) -> Tensor:
+        return self.weight * super().forward(sentence_features, labels)
 
     def get_config_dict(self) -> dict[str, Any]:
-        return {"weight": self.weight}
+        return {**super().get_config_dict(), "weight": self.weight}
