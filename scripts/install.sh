@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up pie-embed in ./.venv on a fresh machine.
 #   bash scripts/install.sh          # the library, CLI, default model and the task labeler (spaCy, WordNet)
-#   bash scripts/install.sh --dev    # + test tools and every optional offline model (the tests load them)
+#   bash scripts/install.sh --dev    # + test tools, every optional offline model (the tests load them)
+#                                    #   and Debian's chromium (the task-map test renders in it)
 #   bash scripts/install.sh --models # + every optional offline model (SmolLM2, Gemma-3-270m, mpnet)
 # torch==2.13.0 goes in first: its CPU wheel is cached on these machines, while a plain `torch`
 # requirement would pull several GB of CUDA packages.
@@ -20,9 +21,17 @@ done
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 PY=.venv/bin/python
 "$PY" -m pip install -qq --disable-pip-version-check torch==2.13.0
-extras="gguf,label,train"
-[ "$dev" = 1 ] && extras="gguf,label,train,hf,dev"
+extras="gguf,label,train,tools"
+[ "$dev" = 1 ] && extras="gguf,label,train,tools,hf,dev"
 "$PY" -m pip install -qq --disable-pip-version-check -e ".[$extras]"
 if [ "$dev" = 1 ] || [ "$models" = 1 ]; then
   bash scripts/install_models.sh "$PY"
+fi
+# The task-map test opens the HTML in headless Chromium (Debian's package).
+if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get install -y -qq chromium >/dev/null 2>&1 ||
+    { $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium >/dev/null; }
 fi

@@ -437,5 +437,7 @@ def models() -> None:
     console.print("or any local model folder or Hugging Face id")
 
 
+from pie_embed.cli import tools as _tools  # noqa: E402,F401  (registers the tools' commands)
+
 if __name__ == "__main__":
     app()

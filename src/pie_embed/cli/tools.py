@@ -1,0 +1,330 @@
+"""`pie select`, `pie index build`, `pie retrieve`, `pie correlate`, `pie identify`, `pie map`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pie_embed.cli.main import (
+    BatchOption,
+    FieldOption,
+    InputFieldOption,
+    ModelOption,
+    PoolingOption,
+    PromptOption,
+    app,
+    console,
+    friendly_errors,
+)
+
+index_app = typer.Typer(help="Demonstration indexes for `pie retrieve`.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+JoinOption = Annotated[
+    str,
+    typer.Option("--join", help="How the input joins the instruction: none, newline, space or a template."),
+]
+EmbeddingsOption = Annotated[
+    Path | None,
+    typer.Option("--embeddings", "-e", help="Vectors from `pie embed` of this same file (skips embedding)."),
+]
+SeedOption = Annotated[int, typer.Option("--seed")]
+
+if TYPE_CHECKING:
+    from pie_embed.embedding.embedder import InstructionEmbedder
+
+
+def _embedder(
+    model: str, prompt: str | None, pooling: str | None, batch_size: int = 32
+) -> InstructionEmbedder:
+    from pie_embed.embedding.embedder import InstructionEmbedder
+
+    return InstructionEmbedder(model, prompt=prompt, pooling=pooling, batch_size=batch_size)
+
+
+@app.command("select")
+@friendly_errors
+def select(
+    data: Annotated[Path, typer.Argument(help="Dataset: JSON, JSONL, CSV, Parquet or saved HF dataset.")],
+    n: Annotated[int, typer.Option("-n", help="Rows to keep.")],
+    method: Annotated[
+        str, typer.Option("--method", help="kmeans (the paper's), dbscan or diverse.")
+    ] = "kmeans",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Subset file (default <input stem>.selected.<ext>).")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Report JSON (default <output>.report.json).")
+    ] = None,
+    dedup: Annotated[
+        float | None,
+        typer.Option("--dedup", help="First drop rows at least this cosine-similar to an earlier row."),
+    ] = None,
+    diversity_threshold: Annotated[
+        float,
+        typer.Option("--diversity-threshold", help="diverse: keep a row only below this cosine to all kept."),
+    ] = 0.9,
+    eps: Annotated[
+        float, typer.Option("--eps", help="dbscan: neighbourhood radius in cosine distance.")
+    ] = 0.15,
+    min_samples: Annotated[int, typer.Option("--min-samples", min=1, help="dbscan: core point size.")] = 5,
+    no_labels: Annotated[
+        bool, typer.Option("--no-labels", help="Skip the task coverage (pie label).")
+    ] = False,
+    embeddings: EmbeddingsOption = None,
+    model: ModelOption = "default",
+    prompt: PromptOption = None,
+    pooling: PoolingOption = None,
+    field: FieldOption = "instruction",
+    input_field: InputFieldOption = "input",
+    join: JoinOption = "none",
+    split: Annotated[str | None, typer.Option("--split")] = None,
+    seed: SeedOption = 0,
+) -> None:
+    """Select N instructions (data selection; on a test set, test-set compression)."""
+    from pie_embed.tools.select import select_file
+
+    result = select_file(
+        data,
+        n,
+        method,
+        output=output,
+        report_path=report,
+        embedder=None if embeddings else _embedder(model, prompt, pooling),
+        embeddings=embeddings,
+        field=field,
+        input_field=input_field,
+        join=join,
+        split=split,
+        dedup_threshold=dedup,
+        diversity_threshold=diversity_threshold,
+        eps=eps,
+        min_samples=min_samples,
+        seed=seed,
+        label_tasks=not no_labels,
+        show_progress=True,
+    )
+    summary = result.selection.summary()
+    tasks = result.report["tasks"]
+    covered = "" if not tasks else f", {tasks['tasks_selected']} of {tasks['tasks_in_input']} tasks covered"
+    console.print(
+        f"kept {summary['selected']} of {summary['input_rows']} rows ({summary['method']}, "
+        f"{summary['clusters']} clusters, {summary['duplicates_removed']} near-duplicates removed{covered}) "
+        f"-> {result.output}, report {result.report_path}"
+    )
+    for note in summary["notes"]:
+        console.print(f"note: {note}", highlight=False)
+
+
+@index_app.command("build")
+@friendly_errors
+def index_build(
+    pool: Annotated[
+        Path, typer.Argument(help="Demonstration pool: JSON, JSONL, CSV, Parquet or HF dataset.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Index folder to write.")],
+    model: ModelOption = "default",
+    prompt: PromptOption = None,
+    pooling: PoolingOption = None,
+    field: FieldOption = "instruction",
+    input_field: InputFieldOption = "input",
+    join: JoinOption = "none",
+    exact_below: Annotated[
+        int, typer.Option("--exact-below", help="Exact search below this many rows, faiss HNSW above.")
+    ] = 50_000,
+    batch_size: BatchOption = 32,
+) -> None:
+    """Embed a pool of demonstrations and save a neighbour index over it."""
+    from pie_embed.tools.retrieve import DemonstrationIndex
+
+    index = DemonstrationIndex.build(
+        pool,
+        embedder=_embedder(model, prompt, pooling, batch_size),
+        field=field,
+        input_field=input_field,
+        join=join,
+        exact_below=exact_below,
+        show_progress=True,
+    )
+    index.save(output)
+    console.print(f"indexed {len(index)} demonstrations ({index.index.kind} search) -> {output}")
+
+
+@app.command("retrieve")
+@friendly_errors
+def retrieve(
+    index: Annotated[Path, typer.Argument(help="Index folder from `pie index build`.")],
+    queries: Annotated[Path, typer.Argument(help="Queries: JSON, JSONL, CSV, Parquet or HF dataset.")],
+    k: Annotated[int, typer.Option("-k", min=1, help="Demonstrations per query.")] = 4,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="JSONL of demonstrations and prompts (default stdout)."),
+    ] = None,
+    prompts: Annotated[
+        Path | None, typer.Option("--prompts", help="Also write the few-shot prompts as text, one per query.")
+    ] = None,
+    field: FieldOption = "instruction",
+    input_field: InputFieldOption = "input",
+    output_field: Annotated[
+        str, typer.Option("--output-field", help="Demonstrations' answer column.")
+    ] = "output",
+) -> None:
+    """Top-k demonstrations per query, as JSONL with a ready Alpaca-style few-shot prompt."""
+    from pie_embed.data.readers import read_instructions
+    from pie_embed.data.writers import _atomic_write_text
+    from pie_embed.tools.retrieve import DemonstrationIndex, few_shot_prompt
+
+    loaded = DemonstrationIndex.load(index)
+    dataset = read_instructions(
+        queries, field=field, input_field=input_field, join=str(loaded.settings["join"])
+    )
+    found = loaded.retrieve(dataset.texts, k=k, show_progress=True)
+    lines, texts = [], []
+    for record, demos in zip(dataset.records, found, strict=True):
+        prompt = few_shot_prompt(
+            record.row, demos, field=field, input_field=input_field, output_field=output_field
+        )
+        texts.append(prompt)
+        lines.append(
+            json.dumps(
+                {
+                    "query": record.text,
+                    "line": record.line,
+                    "demonstrations": [vars(d) for d in demos],
+                    "prompt": prompt,
+                },
+                ensure_ascii=False,
+                default=str,
+            )
+        )
+    body = "\n".join(lines) + "\n"
+    if output is None:
+        sys.stdout.write(body)
+    else:
+        _atomic_write_text(output, body)
+        console.print(f"retrieved {k} demonstrations for {len(lines)} queries -> {output}")
+    if prompts is not None:
+        _atomic_write_text(prompts, ("\n\n" + "=" * 80 + "\n\n").join(texts) + "\n")
+
+
+@app.command("correlate")
+@friendly_errors
+def correlate(
+    datasets: Annotated[list[Path], typer.Argument(help="Two or more datasets.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for CSV, JSON and PNG heatmaps.")],
+    max_rows: Annotated[
+        int | None,
+        typer.Option("--max-rows", min=1, help="Seeded sample of at most this many rows per dataset."),
+    ] = None,
+    model: ModelOption = "default",
+    prompt: PromptOption = None,
+    pooling: PoolingOption = None,
+    field: FieldOption = "instruction",
+    seed: SeedOption = 0,
+) -> None:
+    """Task correlation between datasets: Wasserstein distance and coverage matrices with heatmaps."""
+    from pie_embed.tools.correlate import correlate_files
+
+    result = correlate_files(
+        [str(p) for p in datasets],
+        output,
+        embedder=_embedder(model, prompt, pooling),
+        field=field,
+        max_rows=max_rows,
+        seed=seed,
+        show_progress=True,
+    )
+    console.print("wrote " + ", ".join(str(p) for p in result.files))
+
+
+@app.command("identify")
+@friendly_errors
+def identify(
+    instructions: Annotated[list[str] | None, typer.Argument(help="Instruction(s); or use --input.")] = None,
+    input_path: Annotated[
+        Path | None, typer.Option("--input", "-i", help="A dataset file to identify.")
+    ] = None,
+    bank: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--bank", help="Labeled file(s) of known tasks (default: the IEB label files); repeatable."
+        ),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Nearest known tasks to show.")] = 5,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write JSONL instead of a table.")
+    ] = None,
+    model: ModelOption = "default",
+    prompt: PromptOption = None,
+    pooling: PoolingOption = None,
+    field: FieldOption = "instruction",
+    label_field: Annotated[str, typer.Option("--label-field", help="Bank files' label column.")] = "label",
+) -> None:
+    """The task label of each instruction and the nearest known tasks."""
+    from pie_embed.data.readers import read_instructions
+    from pie_embed.data.writers import write_records
+    from pie_embed.errors import ConfigError
+    from pie_embed.tools.identify import TaskBank, TaskIdentifier
+
+    if bool(instructions) == (input_path is not None):
+        raise ConfigError("give instructions as arguments or one --input file, not both and not neither")
+    texts = list(instructions) if instructions else read_instructions(input_path, field=field).texts  # type: ignore[arg-type]
+    embedder = _embedder(model, prompt, pooling)
+    task_bank = TaskBank.from_files(embedder, bank, field=field, label_field=label_field)
+    found = TaskIdentifier(embedder, task_bank).identify(texts, top=top)
+    if output is not None:
+        write_records(output, [f.to_dict() for f in found])
+        console.print(f"identified {len(found)} instructions -> {output}")
+        return
+    from rich.table import Table
+
+    table = Table("instruction", "task (pie label)", f"nearest known tasks ({len(task_bank)} in the bank)")
+    for f in found:
+        near = ", ".join(f"{t.task} {t.similarity:.2f}" for t in f.nearest)
+        table.add_row(f.text if len(f.text) < 80 else f.text[:77] + "...", f.label or f"- ({f.reason})", near)
+    console.print(table)
+
+
+@app.command("map")
+@friendly_errors
+def task_map(
+    data: Annotated[Path, typer.Argument(help="Dataset: JSON, JSONL, CSV, Parquet or saved HF dataset.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file (a PNG is written next to it).")],
+    color: Annotated[
+        str, typer.Option("--color", help="task (pie label), label (the file's) or cluster.")
+    ] = "task",
+    projection: Annotated[str, typer.Option("--projection", help="tsne, umap or pca.")] = "tsne",
+    clusters: Annotated[int, typer.Option("--clusters", min=1, help="k for --color cluster.")] = 20,
+    max_points: Annotated[
+        int, typer.Option("--max-points", min=3, help="Seeded sample above this.")
+    ] = 20_000,
+    embeddings: EmbeddingsOption = None,
+    model: ModelOption = "default",
+    prompt: PromptOption = None,
+    pooling: PoolingOption = None,
+    field: FieldOption = "instruction",
+    label_field: Annotated[str, typer.Option("--label-field")] = "label",
+    seed: SeedOption = 0,
+) -> None:
+    """A 2-D task map of a dataset as interactive HTML and PNG."""
+    from pie_embed.tools.task_map import map_file
+
+    result = map_file(
+        data,
+        output,
+        embedder=None if embeddings else _embedder(model, prompt, pooling),
+        embeddings=embeddings,
+        field=field,
+        label_field=label_field,
+        color_by=color,
+        clusters=clusters,
+        projection=projection,
+        max_points=max_points,
+        seed=seed,
+        show_progress=True,
+    )
+    console.print(f"mapped {len(result.task_map.rows)} instructions -> {result.html}, {result.png}")

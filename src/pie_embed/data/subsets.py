@@ -1,0 +1,95 @@
+"""Writing chosen rows of a dataset back in the dataset's own format, every field kept."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pie_embed.data.readers import InstructionDataset
+from pie_embed.data.writers import RECORD_SUFFIXES, _atomic_write, _write_parquet, write_json, write_records
+from pie_embed.errors import DataError
+
+# the suffix a subset gets by default, per input format
+FORMAT_SUFFIX = {
+    "jsonl": ".jsonl",
+    "json-list": ".json",
+    "json-strings": ".json",
+    "ieb-label-dict": ".json",
+    "csv": ".csv",
+    "parquet": ".parquet",
+    "hf-dataset": "",
+}
+
+
+def default_subset_path(dataset: InstructionDataset, tag: str) -> Path:
+    """``<stem>.<tag><suffix>`` next to the input (a folder for a saved HF dataset)."""
+    path = dataset.path
+    suffix = FORMAT_SUFFIX.get(dataset.format, path.suffix)
+    stem = path.name if dataset.format == "hf-dataset" else path.stem
+    return path.with_name(f"{stem}.{tag}{suffix}")
+
+
+def _ieb_label_dict(dataset: InstructionDataset, indices: Sequence[int], label_field: str) -> dict[str, Any]:
+    groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for index in indices:
+        record = dataset.records[index]
+        # the reader adds the group's label to each sample; take it off again
+        sample = {k: v for k, v in record.row.items() if not (k == label_field and v == record.label)}
+        groups.setdefault(str(record.label), {"samples": []})["samples"].append(sample)
+    return groups
+
+
+def write_subset(
+    dataset: InstructionDataset,
+    indices: Sequence[int],
+    output: str | Path,
+    *,
+    field: str = "instruction",
+    label_field: str = "label",
+) -> Path:
+    """Write the rows ``indices`` (in that order) of ``dataset`` to ``output`` atomically.
+
+    The output keeps the input's format where its suffix matches it (an IEB label dict stays a label
+    dict, a list of strings stays one, Parquet and saved HF datasets keep their schema); another
+    suffix of .jsonl/.json/.csv/.parquet writes plain rows with every field.
+    """
+    output = Path(output)
+    for index in indices:
+        if not 0 <= index < len(dataset):
+            raise DataError(f"{dataset.path}: row index {index} out of range (0..{len(dataset) - 1})")
+    fmt, suffix = dataset.format, output.suffix.lower()
+    if fmt == "hf-dataset" and suffix not in RECORD_SUFFIXES:
+        _write_hf_subset(dataset, indices, output)
+    elif fmt == "parquet" and suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(dataset.path).take(list(indices))
+        _atomic_write(output, lambda stream: _write_parquet(table, stream))
+    elif fmt == "ieb-label-dict" and suffix == ".json":
+        write_json(output, _ieb_label_dict(dataset, indices, label_field))
+    elif fmt == "json-strings" and suffix == ".json":
+        write_json(output, [dataset.records[i].row[field] for i in indices])
+    else:
+        write_records(output, [dataset.records[i].row for i in indices])
+    return output
+
+
+def _write_hf_subset(dataset: InstructionDataset, indices: Sequence[int], output: Path) -> None:
+    from datasets import load_from_disk
+
+    source = load_from_disk(str(dataset.path))
+    if not hasattr(source, "select"):
+        raise DataError(f"{dataset.path}: a DatasetDict; read one --split and write the subset as .jsonl")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}."))
+    try:
+        source.select(list(indices)).save_to_disk(str(temp))
+        if output.exists():
+            shutil.rmtree(output)
+        temp.rename(output)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise

@@ -1,0 +1,295 @@
+"""Demonstration retrieval for in-context learning: a persisted neighbour index over a pool of examples.
+
+An index folder holds ``index.json`` (how it was made), ``vectors.npy`` with its manifest,
+``records.jsonl`` (every pool row with its text and label) and, for large pools, ``hnsw.faiss``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pie_embed.data.readers import InstructionDataset
+from pie_embed.data.writers import EmbeddingManifest, read_embeddings, texts_sha256, write_embeddings
+from pie_embed.embedding.embedder import InstructionEmbedder
+from pie_embed.errors import DataError
+from pie_embed.tools.neighbors import EXACT_BELOW, ExactIndex, FaissHNSWIndex, NeighborIndex, build_index
+from pie_embed.tools.vectors import embed_dataset, unit_rows
+
+INDEX_FORMAT = "pie-embed-index"
+INDEX_VERSION = 1
+ALPACA_HEADER = (
+    "Below is an instruction that describes a task. "
+    "Write a response that appropriately completes the request."
+)
+
+
+@dataclass
+class Demonstration:
+    """One retrieved pool row."""
+
+    rank: int
+    pool_row: int
+    similarity: float
+    text: str
+    label: str | None
+    row: dict[str, Any]
+
+
+def alpaca_block(instruction: str, input_text: str, response: str) -> str:
+    """One example in the Alpaca template (the ``### Input`` part only when there is an input)."""
+    parts = [f"### Instruction:\n{instruction}"]
+    if input_text:
+        parts.append(f"### Input:\n{input_text}")
+    parts.append(f"### Response:\n{response}")
+    return "\n\n".join(parts)
+
+
+def few_shot_prompt(
+    query: dict[str, Any],
+    demonstrations: list[Demonstration],
+    *,
+    field: str = "instruction",
+    input_field: str = "input",
+    output_field: str = "output",
+) -> str:
+    """An Alpaca-style few-shot prompt: the header, the demonstrations with their answers, the query."""
+
+    def text(row: dict[str, Any], name: str) -> str:
+        value = row.get(name)
+        return "" if value is None else str(value)
+
+    blocks = [ALPACA_HEADER]
+    for demo in demonstrations:
+        blocks.append(
+            alpaca_block(text(demo.row, field), text(demo.row, input_field), text(demo.row, output_field))
+        )
+    blocks.append(alpaca_block(text(query, field), text(query, input_field), ""))
+    return "\n\n".join(blocks)
+
+
+class DemonstrationIndex:
+    """A pool of examples, their vectors and a neighbour index, with the embedder settings that made them.
+
+    >>> index = DemonstrationIndex.build("pool.jsonl")
+    >>> index.save("pool.index")
+    >>> DemonstrationIndex.load("pool.index").retrieve(["Translate to German: good night"], k=4)
+    """
+
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        records: list[dict[str, Any]],
+        settings: dict[str, Any],
+        index: NeighborIndex,
+    ) -> None:
+        self.vectors = vectors
+        self.records = records
+        self.settings = settings
+        self.index = index
+        self._embedder: InstructionEmbedder | None = None
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @classmethod
+    def build(
+        cls,
+        pool: str | Path,
+        *,
+        embedder: InstructionEmbedder | None = None,
+        field: str = "instruction",
+        input_field: str = "input",
+        join: str = "none",
+        split: str | None = None,
+        exact_below: int = EXACT_BELOW,
+        show_progress: bool = False,
+    ) -> DemonstrationIndex:
+        """Embed every row of ``pool`` and index it (exact below ``exact_below`` rows, faiss HNSW above)."""
+        embedder = embedder or InstructionEmbedder()
+        data = embed_dataset(
+            pool,
+            embedder=embedder,
+            field=field,
+            input_field=input_field,
+            join=join,
+            split=split,
+            show_progress=show_progress,
+        )
+        settings = {
+            **embedder.describe(),
+            "prompt_template": embedder.prompt.template,
+            "field": field,
+            "input_field": input_field,
+            "join": join,
+            "source": str(pool),
+        }
+        index = cls(
+            data.vectors,
+            _pool_records(data.dataset),
+            settings,
+            build_index(data.vectors, exact_below=exact_below),
+        )
+        index._embedder = embedder
+        return index
+
+    def embedder(self) -> InstructionEmbedder:
+        """The embedder that made the pool's vectors (loaded on first use)."""
+        if self._embedder is None:
+            s = self.settings
+            self._embedder = InstructionEmbedder(
+                str(s["model"]),
+                prompt=str(s["prompt_template"]),
+                pooling=str(s["pooling"]),
+                max_length=int(s["max_length"]),
+            )
+        return self._embedder
+
+    def search(
+        self, vectors: np.ndarray, k: int, exclude: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` pool rows for unit query ``vectors``; query i never gets pool row ``exclude[i]``."""
+        extra = 0 if exclude is None else 1
+        sims, ids = self.index.search(vectors, min(k + extra, len(self)))
+        if exclude is not None:
+            keep = ids != np.asarray(exclude)[:, None]
+            # drop the excluded id from each row (or the last one where it was not retrieved)
+            keep[np.arange(len(ids)), np.where(keep.all(axis=1), ids.shape[1] - 1, keep.argmin(axis=1))] = (
+                False
+            )
+            sims = sims[keep].reshape(len(ids), -1)
+            ids = ids[keep].reshape(len(ids), -1)
+        return sims[:, :k], ids[:, :k]
+
+    def retrieve(
+        self, queries: list[str], k: int = 4, show_progress: bool = False
+    ) -> list[list[Demonstration]]:
+        """Top-``k`` demonstrations for each query text, best first."""
+        if k < 1:
+            raise DataError(f"k must be at least 1, got {k}")
+        vectors = unit_rows(self.embedder().encode(queries, show_progress=show_progress))
+        sims, ids = self.search(vectors, k)
+        return [
+            [
+                Demonstration(
+                    rank=rank + 1,
+                    pool_row=int(j),
+                    similarity=float(s),
+                    text=self.records[j]["text"],
+                    label=self.records[j]["label"],
+                    row=self.records[j]["row"],
+                )
+                for rank, (s, j) in enumerate(zip(row_sims, row_ids, strict=True))
+                if j >= 0
+            ]
+            for row_sims, row_ids in zip(sims, ids, strict=True)
+        ]
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the index folder atomically (a temporary folder renamed into place)."""
+        folder = Path(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        temp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+        try:
+            texts = [r["text"] for r in self.records]
+            manifest = EmbeddingManifest(
+                model=str(self.settings["model"]),
+                prompt=str(self.settings["prompt"]),
+                pooling=str(self.settings["pooling"]),
+                normalize=True,
+                dimension=0,
+                count=0,
+                texts_sha256="",
+                embeddings_sha256="",
+                source=str(self.settings.get("source")),
+            )
+            write_embeddings(temp / "vectors.npy", self.vectors, manifest, texts=texts)
+            with open(temp / "records.jsonl", "w", encoding="utf-8") as stream:
+                for record in self.records:
+                    stream.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            if isinstance(self.index, FaissHNSWIndex):
+                self.index.save(temp / "hnsw.faiss")
+            meta = {
+                "format": INDEX_FORMAT,
+                "version": INDEX_VERSION,
+                "kind": self.index.kind,
+                "count": len(self),
+                "settings": self.settings,
+            }
+            (temp / "index.json").write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
+            if folder.exists():
+                shutil.rmtree(folder)
+            temp.rename(folder)
+        except BaseException:
+            shutil.rmtree(temp, ignore_errors=True)
+            raise
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> DemonstrationIndex:
+        """Read an index folder written by :meth:`save`, checking its parts agree."""
+        folder = Path(folder)
+        meta_path = folder / "index.json"
+        if not meta_path.is_file():
+            raise DataError(
+                f"{folder}: not a pie-embed index (no index.json); build one with pie index build"
+            )
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{meta_path}: invalid JSON: {exc.msg} (line {exc.lineno})") from None
+        if meta.get("format") != INDEX_FORMAT or meta.get("version") != INDEX_VERSION:
+            raise DataError(f"{meta_path}: not a version {INDEX_VERSION} {INDEX_FORMAT} file")
+        vectors, manifest = read_embeddings(folder / "vectors.npy")
+        records = []
+        with open(folder / "records.jsonl", encoding="utf-8") as stream:
+            for number, line in enumerate(stream, start=1):
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise DataError(
+                        f"{folder / 'records.jsonl'}: line {number}: invalid JSON: {exc.msg}"
+                    ) from None
+        if (
+            len(records) != len(vectors)
+            or texts_sha256([r["text"] for r in records]) != manifest.texts_sha256
+        ):
+            raise DataError(f"{folder}: records.jsonl does not match vectors.npy (index folder changed?)")
+        if meta.get("kind") == "faiss-hnsw":
+            index: NeighborIndex = FaissHNSWIndex.load(folder / "hnsw.faiss")
+        else:
+            index = ExactIndex(vectors)
+        return cls(vectors, records, meta["settings"], index)
+
+
+def _pool_records(dataset: InstructionDataset) -> list[dict[str, Any]]:
+    return [{"text": r.text, "label": r.label, "row": r.row} for r in dataset.records]
+
+
+def leave_one_out_precision(vectors: np.ndarray, labels: list[str], k: int) -> float:
+    """Mean share of the top-``k`` neighbours (the row itself left out) that carry the row's label."""
+    index = ExactIndex(unit_rows(vectors))
+    _, ids = index.search(index.vectors, k + 1)
+    hits = 0
+    for i, row in enumerate(ids):
+        neighbours = [j for j in row if j != i][:k]
+        hits += sum(labels[j] == labels[i] for j in neighbours)
+    return hits / (k * len(labels))
+
+
+def random_precision(labels: list[str], k: int, seed: int = 0) -> float:
+    """The same measure for ``k`` demonstrations drawn at random from the rest of the pool."""
+    rng = np.random.default_rng(seed)
+    n = len(labels)
+    hits = 0
+    for i in range(n):
+        picks = rng.choice(n - 1, size=k, replace=False)
+        picks = picks + (picks >= i)
+        hits += sum(labels[j] == labels[i] for j in picks)
+    return hits / (k * n)

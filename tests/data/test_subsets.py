@@ -1,0 +1,66 @@
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pie_embed.data.readers import read_instructions
+from pie_embed.data.subsets import default_subset_path, write_subset
+from pie_embed.errors import DataError
+
+
+def test_ieb_label_dict_stays_a_label_dict(tmp_path):
+    source = {
+        "write|poem": {
+            "number": 2,
+            "samples": [{"instruction": "Write a poem."}, {"instruction": "Compose verse."}],
+        },
+        "add|number": {"number": 1, "samples": [{"instruction": "Add 2 and 3.", "input": ""}]},
+    }
+    path = tmp_path / "ieb.json"
+    path.write_text(json.dumps(source))
+    dataset = read_instructions(path)
+    out = write_subset(dataset, [1, 2], default_subset_path(dataset, "selected"))
+    assert out.name == "ieb.selected.json"
+    assert json.loads(out.read_text()) == {
+        "write|poem": {"samples": [{"instruction": "Compose verse."}]},
+        "add|number": {"samples": [{"instruction": "Add 2 and 3.", "input": ""}]},
+    }
+
+
+def test_strings_csv_and_parquet_keep_their_shape(tmp_path):
+    strings = tmp_path / "s.json"
+    strings.write_text(json.dumps(["a", "b", "c"]))
+    out = write_subset(read_instructions(strings), [2, 0], tmp_path / "s.out.json")
+    assert json.loads(out.read_text()) == ["c", "a"]
+
+    table = pa.table({"instruction": ["x", "y", "z"], "score": pa.array([1, 2, 3], pa.int16())})
+    pq.write_table(table, tmp_path / "p.parquet")
+    out = write_subset(read_instructions(tmp_path / "p.parquet"), [1], tmp_path / "p.out.parquet")
+    back = pq.read_table(out)
+    assert back.schema == table.schema and back.to_pylist() == [{"instruction": "y", "score": 2}]
+
+    csv = tmp_path / "c.csv"
+    csv.write_text("instruction,extra\nx,1\ny,2\n")
+    out = write_subset(read_instructions(csv), [1], tmp_path / "c.out.csv")
+    assert out.read_text().splitlines() == ["instruction,extra", "y,2"]
+
+
+def test_saved_hf_dataset_keeps_its_features(tmp_path):
+    from datasets import ClassLabel, Dataset, Features, Value, load_from_disk
+
+    features = Features({"instruction": Value("string"), "label": ClassLabel(names=["a", "b"])})
+    Dataset.from_dict({"instruction": ["p", "q", "r"], "label": [0, 1, 0]}, features=features).save_to_disk(
+        tmp_path / "hf"
+    )
+    dataset = read_instructions(tmp_path / "hf")
+    out = write_subset(dataset, [0, 2], default_subset_path(dataset, "selected"))
+    back = load_from_disk(str(out))
+    assert out.name == "hf.selected" and back.features == features and back["instruction"] == ["p", "r"]
+
+
+def test_out_of_range_rows(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"instruction": "a"}\n')
+    with pytest.raises(DataError, match="row index 3 out of range"):
+        write_subset(read_instructions(path), [3], tmp_path / "o.jsonl")
