@@ -82,6 +82,13 @@ def tiny_decoder(tiny_decoder_dir: Path):
 
 
 @pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.fail(f"shared data not found at {SHARED}: ../shared must sit beside the repository")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
 def ieb_dir() -> Path:
     if not (IEB_DIR / "eft_test.json").is_file():
         pytest.fail(f"IEB data not found at {IEB_DIR}: ../shared must sit beside the repository")

@@ -174,41 +174,23 @@ def retrieve(
     ] = "output",
 ) -> None:
     """Top-k demonstrations per query, as JSONL with a ready Alpaca-style few-shot prompt."""
-    from pie_embed.data.readers import read_instructions
-    from pie_embed.data.writers import _atomic_write_text
-    from pie_embed.tools.retrieve import DemonstrationIndex, few_shot_prompt
+    from pie_embed.tools.retrieve import DemonstrationIndex, retrieve_file
 
-    loaded = DemonstrationIndex.load(index)
-    dataset = read_instructions(
-        queries, field=field, input_field=input_field, join=str(loaded.settings["join"])
+    run = retrieve_file(
+        DemonstrationIndex.load(index),
+        queries,
+        k,
+        output=output,
+        prompts_path=prompts,
+        field=field,
+        input_field=input_field,
+        output_field=output_field,
+        show_progress=True,
     )
-    found = loaded.retrieve(dataset.texts, k=k, show_progress=True)
-    lines, texts = [], []
-    for record, demos in zip(dataset.records, found, strict=True):
-        prompt = few_shot_prompt(
-            record.row, demos, field=field, input_field=input_field, output_field=output_field
-        )
-        texts.append(prompt)
-        lines.append(
-            json.dumps(
-                {
-                    "query": record.text,
-                    "line": record.line,
-                    "demonstrations": [vars(d) for d in demos],
-                    "prompt": prompt,
-                },
-                ensure_ascii=False,
-                default=str,
-            )
-        )
-    body = "\n".join(lines) + "\n"
     if output is None:
-        sys.stdout.write(body)
+        sys.stdout.write("".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in run.records))
     else:
-        _atomic_write_text(output, body)
-        console.print(f"retrieved {k} demonstrations for {len(lines)} queries -> {output}")
-    if prompts is not None:
-        _atomic_write_text(prompts, ("\n\n" + "=" * 80 + "\n\n").join(texts) + "\n")
+        console.print(f"retrieved {k} demonstrations for {len(run.records)} queries -> {output}")
 
 
 @app.command("correlate")

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from pie_embed.data.readers import InstructionDataset
-from pie_embed.data.writers import RECORD_SUFFIXES, _atomic_write, _write_parquet, write_json, write_records
+from pie_embed.data.writers import (
+    RECORD_SUFFIXES,
+    atomic_write,
+    write_json,
+    write_parquet_table,
+    write_records,
+)
 from pie_embed.errors import DataError
 
 # the suffix a subset gets by default, per input format
@@ -67,7 +73,7 @@ def write_subset(
         import pyarrow.parquet as pq
 
         table = pq.read_table(dataset.path).take(list(indices))
-        _atomic_write(output, lambda stream: _write_parquet(table, stream))
+        atomic_write(output, lambda stream: write_parquet_table(table, stream))
     elif fmt == "ieb-label-dict" and suffix == ".json":
         write_json(output, _ieb_label_dict(dataset, indices, label_field))
     elif fmt == "json-strings" and suffix == ".json":

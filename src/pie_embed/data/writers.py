@@ -31,6 +31,8 @@ __all__ = [
     "RECORD_SUFFIXES",
     "EmbeddingManifest",
     "array_sha256",
+    "atomic_write",
+    "atomic_write_text",
     "manifest_path",
     "pie_embed_version",
     "read_embeddings",
@@ -123,7 +125,7 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).splitlines())
 
 
-def _atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     """Write through ``write`` into a temporary file next to ``path``, then rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -139,14 +141,14 @@ def _atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         raise
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    _atomic_write(path, lambda stream: stream.write(text.encode("utf-8")))
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda stream: stream.write(text.encode("utf-8")))
 
 
 def write_json(path: str | Path, value: Any) -> None:
     """Write one JSON document atomically (UTF-8, indented)."""
     text = json.dumps(value, ensure_ascii=False, indent=2, default=_json_default) + "\n"
-    _atomic_write_text(Path(path), text)
+    atomic_write_text(Path(path), text)
 
 
 # --------------------------------------------------------------------------------------------- embeddings
@@ -195,11 +197,11 @@ def write_embeddings(
     complete = _complete_manifest(path, array, manifest, texts)
     sidecar = manifest_path(path)
     if suffix == ".npy":
-        _atomic_write(path, lambda stream: np.save(stream, array, allow_pickle=False))
+        atomic_write(path, lambda stream: np.save(stream, array, allow_pickle=False))
     else:
         table = _embedding_table(array, texts, complete)
-        _atomic_write(path, lambda stream: _write_parquet(table, stream))
-    _atomic_write_text(sidecar, complete.to_json())
+        atomic_write(path, lambda stream: write_parquet_table(table, stream))
+    atomic_write_text(sidecar, complete.to_json())
     return sidecar
 
 
@@ -216,7 +218,7 @@ def _embedding_table(array: np.ndarray, texts: Sequence[str] | None, manifest: E
     return table.replace_schema_metadata({MANIFEST_KEY: json.dumps(manifest.to_dict()).encode("utf-8")})
 
 
-def _write_parquet(table: Any, stream: IO[bytes]) -> None:
+def write_parquet_table(table: Any, stream: IO[bytes]) -> None:
     import pyarrow.parquet as pq
 
     pq.write_table(table, stream)
@@ -363,7 +365,7 @@ def _records_bytes(path: Path, suffix: str, rows: Sequence[dict[str, Any]]) -> C
         table = pa.table({name: pa.array([row.get(name) for row in rows]) for name in columns})
     except (pa.ArrowException, TypeError) as exc:
         raise DataError(_one_line(f"{path}: cannot store the rows as Parquet columns: {exc}")) from None
-    return lambda stream: _write_parquet(table, stream)
+    return lambda stream: write_parquet_table(table, stream)
 
 
 def write_records(path: str | Path, rows: Sequence[dict[str, Any]]) -> None:
@@ -386,4 +388,4 @@ def write_records(path: str | Path, rows: Sequence[dict[str, Any]]) -> None:
         write = _records_bytes(path, suffix, rows)
     except TypeError as exc:
         raise DataError(_one_line(f"{path}: cannot write the rows: {exc}")) from None
-    _atomic_write(path, write)
+    atomic_write(path, write)

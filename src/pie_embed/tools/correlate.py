@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from pie_embed.data.writers import _atomic_write, _atomic_write_text, write_json
+from pie_embed.data.writers import atomic_write, atomic_write_text, write_json
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import ConfigError
 from pie_embed.progress import progress_bar
@@ -95,7 +95,7 @@ def heatmap_png(matrix: np.ndarray, names: list[str], title: str, path: Path, fm
     ax.set_title(title)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     fig.tight_layout()
-    _atomic_write(path, lambda stream: fig.savefig(stream, format="png", dpi=110))
+    atomic_write(path, lambda stream: fig.savefig(stream, format="png", dpi=110))
     plt.close(fig)
 
 
@@ -137,8 +137,8 @@ def correlate_files(
     result = correlate_vectors(vectors, names, show_progress=show_progress)
     out = Path(output_dir)
     files = [out / "wasserstein.csv", out / "coverage.csv", out / "correlation.json"]
-    _atomic_write_text(files[0], _csv(result.wasserstein, names))
-    _atomic_write_text(files[1], _csv(result.coverage, names))
+    atomic_write_text(files[0], _csv(result.wasserstein, names))
+    atomic_write_text(files[1], _csv(result.coverage, names))
     settings = {k: embedder.describe()[k] for k in ("model", "prompt", "pooling")}
     write_json(files[2], {**result.to_dict(), "settings": {**settings, "max_rows": max_rows, "seed": seed}})
     model = Path(str(settings["model"])).name

@@ -15,8 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from pie_embed.data.readers import InstructionDataset
-from pie_embed.data.writers import EmbeddingManifest, read_embeddings, texts_sha256, write_embeddings
+from pie_embed.data.readers import InstructionDataset, read_instructions
+from pie_embed.data.writers import (
+    EmbeddingManifest,
+    atomic_write_text,
+    read_embeddings,
+    texts_sha256,
+    write_embeddings,
+)
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import DataError
 from pie_embed.tools.neighbors import EXACT_BELOW, ExactIndex, FaissHNSWIndex, NeighborIndex, build_index
@@ -293,3 +299,51 @@ def random_precision(labels: list[str], k: int, seed: int = 0) -> float:
         picks = picks + (picks >= i)
         hits += sum(labels[j] == labels[i] for j in picks)
     return hits / (k * n)
+
+
+@dataclass
+class RetrievalRun:
+    """What :func:`retrieve_file` produced: one JSON-ready record and one prompt per query."""
+
+    records: list[dict[str, Any]]
+    prompts: list[str]
+
+
+def retrieve_file(
+    index: DemonstrationIndex,
+    queries: str | Path,
+    k: int = 4,
+    *,
+    output: str | Path | None = None,
+    prompts_path: str | Path | None = None,
+    field: str = "instruction",
+    input_field: str = "input",
+    output_field: str = "output",
+    show_progress: bool = False,
+) -> RetrievalRun:
+    """Retrieve ``k`` demonstrations for every row of ``queries``; write JSONL to ``output`` and the
+    few-shot prompts, separated by a rule, to ``prompts_path`` (each only when given)."""
+    dataset = read_instructions(
+        queries, field=field, input_field=input_field, join=str(index.settings["join"])
+    )
+    found = index.retrieve(dataset.texts, k=k, show_progress=show_progress)
+    records, prompts = [], []
+    for record, demos in zip(dataset.records, found, strict=True):
+        prompt = few_shot_prompt(
+            record.row, demos, field=field, input_field=input_field, output_field=output_field
+        )
+        prompts.append(prompt)
+        records.append(
+            {
+                "query": record.text,
+                "line": record.line,
+                "demonstrations": [vars(d) for d in demos],
+                "prompt": prompt,
+            }
+        )
+    if output is not None:
+        lines = (json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in records)
+        atomic_write_text(Path(output), "".join(lines))
+    if prompts_path is not None:
+        atomic_write_text(Path(prompts_path), ("\n\n" + "=" * 80 + "\n\n").join(prompts) + "\n")
+    return RetrievalRun(records, prompts)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pie_embed.data.writers import _atomic_write, _atomic_write_text
+from pie_embed.data.writers import atomic_write, atomic_write_text
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
 from pie_embed.tools.clustering import kmeans
@@ -128,7 +128,7 @@ def write_html(task_map: TaskMap, path: str | Path, color_by: str = "task") -> N
         title=_title(task_map, color_by), template="plotly_white", legend={"itemsizing": "constant"}
     )
     page = figure.to_html(include_plotlyjs=True, full_html=True, div_id="pie-task-map")
-    _atomic_write_text(Path(path), page)
+    atomic_write_text(Path(path), page)
 
 
 def write_png(task_map: TaskMap, path: str | Path, color_by: str = "task") -> None:
@@ -165,7 +165,7 @@ def write_png(task_map: TaskMap, path: str | Path, color_by: str = "task") -> No
     ax.set_yticks([])
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, markerscale=2)
     fig.tight_layout()
-    _atomic_write(Path(path), lambda stream: fig.savefig(stream, format="png", dpi=110))
+    atomic_write(Path(path), lambda stream: fig.savefig(stream, format="png", dpi=110))
     plt.close(fig)
 
 

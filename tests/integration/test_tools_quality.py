@@ -1,0 +1,59 @@
+"""The tools with the real default model on real data: numbers a reader can check."""
+
+import numpy as np
+import pytest
+
+from pie_embed import InstructionEmbedder
+from pie_embed.benchmark.ieb import read_labeled
+from pie_embed.data.readers import read_instructions
+from pie_embed.tools.correlate import correlate_vectors
+from pie_embed.tools.retrieve import leave_one_out_precision, random_precision
+from pie_embed.tools.select import select_instructions
+from pie_embed.tools.vectors import unit_rows
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def minilm():
+    return InstructionEmbedder("default", batch_size=64)
+
+
+@pytest.fixture(scope="module")
+def eft(minilm, ieb_dir):
+    data = read_labeled(ieb_dir / "eft_test.json")
+    return unit_rows(minilm.encode(data.texts)), data.labels
+
+
+def test_demonstration_retrieval_finds_same_task_examples(eft):
+    """Leave-one-out task-match precision@4 on eft_test (BENCHMARKS.md: 0.670 default)."""
+    vectors, labels = eft
+    precision = leave_one_out_precision(vectors, labels, 4)
+    assert precision == pytest.approx(0.670, abs=0.02)
+    assert precision > 10 * random_precision(labels, 4)
+
+
+def test_kmeans_selection_covers_more_tasks_than_random(eft):
+    """Test-set compression of eft_test to 145 rows keeps more of its 145 tasks than a random sample."""
+    vectors, labels = eft
+    chosen = select_instructions(vectors, 145, "kmeans").indices
+    rng = np.random.default_rng(0)
+    random_tasks = np.mean(
+        [len({labels[i] for i in rng.choice(len(labels), 145, replace=False)}) for _ in range(5)]
+    )
+    assert len({labels[i] for i in chosen}) > random_tasks + 5
+
+
+def test_correlation_puts_math_near_math_and_code_near_code(minilm, shared_dir):
+    corpora = shared_dir / "corpora"
+    names = ["gsm8k", "math_word_problem_mix", "codealpaca_2k", "mbpp_test"]
+    rng = np.random.default_rng(0)
+    vectors = []
+    for name in names:
+        rows = read_instructions(corpora / f"{name}.jsonl").texts
+        sample = [rows[i] for i in rng.choice(len(rows), min(300, len(rows)), replace=False)]
+        vectors.append(unit_rows(minilm.encode(sample)))
+    result = correlate_vectors(vectors, names)
+    w, c = result.wasserstein, result.coverage
+    assert w[0, 1] < min(w[0, 2], w[0, 3]) and w[2, 3] < min(w[2, 0], w[2, 1])
+    assert c[0, 1] > max(c[0, 2], c[0, 3]) and c[3, 2] > max(c[3, 0], c[3, 1])
