@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from pie_embed.data.readers import read_instructions
 from pie_embed.data.writers import atomic_write, atomic_write_text, write_json
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import ConfigError
 from pie_embed.progress import progress_bar
 from pie_embed.tools.neighbors import build_index
-from pie_embed.tools.vectors import embed_dataset
+from pie_embed.tools.vectors import unit_rows
 
 
 @dataclass
@@ -129,11 +130,11 @@ def correlate_files(
     names = [Path(p).name.split(".")[0] for p in paths]
     vectors = []
     for path in paths:
-        data = embed_dataset(path, embedder=embedder, field=field, show_progress=show_progress)
-        rows = data.vectors
-        if max_rows is not None and len(rows) > max_rows:
-            rows = rows[np.sort(np.random.default_rng(seed).choice(len(rows), max_rows, replace=False))]
-        vectors.append(rows)
+        texts = read_instructions(path, field=field).texts
+        if max_rows is not None and len(texts) > max_rows:
+            keep = np.sort(np.random.default_rng(seed).choice(len(texts), max_rows, replace=False))
+            texts = [texts[i] for i in keep]
+        vectors.append(unit_rows(embedder.encode(texts, show_progress=show_progress)))
     result = correlate_vectors(vectors, names, show_progress=show_progress)
     out = Path(output_dir)
     files = [out / "wasserstein.csv", out / "coverage.csv", out / "correlation.json"]
