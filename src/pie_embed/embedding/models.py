@@ -173,7 +173,7 @@ def load_model(
     tokenizer.model_max_length = 10**9
     model.eval()
     model.to(device)
-    display_name = alias if alias in OFFLINE_MODELS else name
+    display_name = alias if alias in OFFLINE_MODELS or alias in TRAINED_ALIASES else name
     default_prompt = str(settings.get("prompt") or "none")
     return LoadedModel(
         display_name, tokenizer, model, family, default_pooling, max_length, fingerprint, default_prompt
