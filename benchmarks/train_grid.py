@@ -40,7 +40,8 @@ TRAINING: dict[str, dict[str, Any] | None] = {
     "sup+hn+mask": {"hard_negatives": True, "mask_same_task": True},
     "sup+hn+mask+anchor": {"hard_negatives": True, "mask_same_task": True, "anchor_weight": 10.0},
 }
-NO_ANCHOR = {"anchor_weight": 0.0, "similar_task_threshold": None}
+# every row: one epoch over its examples, whatever the recipe's own training length is
+NO_ANCHOR = {"anchor_weight": 0.0, "similar_task_threshold": None, "epochs": 1.0}
 PROMPTS = ("none", "pie")
 DECODER = {"base_model": "smollm2-135m", "prompt": "pie", "pooling": "last-2"}
 
