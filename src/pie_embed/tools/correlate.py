@@ -18,7 +18,7 @@ from pie_embed.data.writers import atomic_write, atomic_write_text, write_json
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import ConfigError
 from pie_embed.progress import progress_bar
-from pie_embed.tools.neighbors import build_index
+from pie_embed.tools.neighbors import nearest_neighbors
 from pie_embed.tools.vectors import unit_rows
 
 
@@ -48,7 +48,7 @@ def mean_wasserstein(a: np.ndarray, b: np.ndarray) -> float:
 
 def coverage(a: np.ndarray, b: np.ndarray) -> float:
     """Mean over rows of unit ``a`` of the highest cosine to a row of unit ``b``."""
-    similarities, _ = build_index(b).search(a, 1)
+    similarities, _ = nearest_neighbors(b, a, 1)
     return float(similarities[:, 0].mean())
 
 

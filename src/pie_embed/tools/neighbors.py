@@ -17,6 +17,9 @@ from pie_embed.errors import DataError, MissingExtraError
 EXACT_BELOW = 50_000
 # floats of one block of query-by-base similarities (256 MB of float32)
 BLOCK_FLOATS = 1 << 26
+# one-shot searches with at most this many query-pool pairs run exact (measured, 384-d, 2 cores: 1,000
+# queries over 1M vectors take 15 s exact against 166 s to build HNSW; 50k over 50k, 72 s against 48 s)
+EXACT_PAIRS = 1_000_000_000
 
 
 class NeighborIndex(Protocol):
@@ -130,3 +133,10 @@ def build_index(vectors: np.ndarray, *, exact_below: int = EXACT_BELOW) -> Neigh
     if len(vectors) < exact_below:
         return ExactIndex(vectors)
     return FaissHNSWIndex.build(vectors)
+
+
+def nearest_neighbors(base: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """One-shot top-``k`` search: exact when queries x base is small enough, else a throwaway HNSW graph."""
+    if len(base) < EXACT_BELOW or len(queries) * len(base) <= EXACT_PAIRS:
+        return ExactIndex(base).search(queries, k)
+    return FaissHNSWIndex.build(base).search(queries, k)

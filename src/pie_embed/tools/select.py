@@ -15,7 +15,7 @@ from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import ConfigError
 from pie_embed.tools.clustering import kmeans
 from pie_embed.tools.diversity import greedy_filter
-from pie_embed.tools.neighbors import EXACT_BELOW, build_index, query_blocks
+from pie_embed.tools.neighbors import EXACT_BELOW, nearest_neighbors, query_blocks
 from pie_embed.tools.vectors import embed_dataset
 
 Method = Literal["kmeans", "dbscan", "diverse"]
@@ -103,7 +103,7 @@ def radius_graph(vectors: np.ndarray, min_similarity: float, max_neighbors: int)
     ``min_similarity`` (itself included), for DBSCAN(metric="precomputed")."""
     from scipy.sparse import csr_matrix
 
-    similarities, ids = build_index(vectors).search(vectors, max_neighbors)
+    similarities, ids = nearest_neighbors(vectors, vectors, max_neighbors)
     within = (ids >= 0) & (similarities >= min_similarity)
     rows = np.repeat(np.arange(len(vectors)), within.sum(axis=1))
     distances = np.clip(1.0 - similarities[within], 0.0, None)
