@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,6 +9,7 @@ from typing import Any
 from pie_embed.data.readers import InstructionDataset
 from pie_embed.data.writers import (
     RECORD_SUFFIXES,
+    atomic_directory,
     atomic_write,
     write_json,
     write_parquet_table,
@@ -89,13 +88,5 @@ def _write_hf_subset(dataset: InstructionDataset, indices: Sequence[int], output
     source = load_from_disk(str(dataset.path))
     if not hasattr(source, "select"):
         raise DataError(f"{dataset.path}: a DatasetDict; read one --split and write the subset as .jsonl")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}."))
-    try:
+    with atomic_directory(output) as temp:
         source.select(list(indices)).save_to_disk(str(temp))
-        if output.exists():
-            shutil.rmtree(output)
-        temp.rename(output)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise

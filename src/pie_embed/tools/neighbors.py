@@ -135,8 +135,13 @@ def build_index(vectors: np.ndarray, *, exact_below: int = EXACT_BELOW) -> Neigh
     return FaissHNSWIndex.build(vectors)
 
 
+def one_shot_backend(n_base: int, n_queries: int) -> str:
+    """The backend :func:`nearest_neighbors` uses for this many pool vectors and queries."""
+    return "exact" if n_base < EXACT_BELOW or n_base * n_queries <= EXACT_PAIRS else "faiss-hnsw"
+
+
 def nearest_neighbors(base: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """One-shot top-``k`` search: exact when queries x base is small enough, else a throwaway HNSW graph."""
-    if len(base) < EXACT_BELOW or len(queries) * len(base) <= EXACT_PAIRS:
+    if one_shot_backend(len(base), len(queries)) == "exact":
         return ExactIndex(base).search(queries, k)
     return FaissHNSWIndex.build(base).search(queries, k)

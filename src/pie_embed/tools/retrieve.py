@@ -7,8 +7,6 @@ An index folder holds ``index.json`` (how it was made), ``vectors.npy`` with its
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ import numpy as np
 from pie_embed.data.readers import InstructionDataset, read_instructions
 from pie_embed.data.writers import (
     EmbeddingManifest,
+    atomic_directory,
     atomic_write_text,
     read_embeddings,
     texts_sha256,
@@ -200,9 +199,7 @@ class DemonstrationIndex:
     def save(self, folder: str | Path) -> Path:
         """Write the index folder atomically (a temporary folder renamed into place)."""
         folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        temp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-        try:
+        with atomic_directory(folder) as temp:
             texts = [r["text"] for r in self.records]
             manifest = EmbeddingManifest(
                 model=str(self.settings["model"]),
@@ -229,12 +226,6 @@ class DemonstrationIndex:
                 "settings": self.settings,
             }
             (temp / "index.json").write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
-            if folder.exists():
-                shutil.rmtree(folder)
-            temp.rename(folder)
-        except BaseException:
-            shutil.rmtree(temp, ignore_errors=True)
-            raise
         return folder
 
     @classmethod

@@ -15,7 +15,7 @@ from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import ConfigError
 from pie_embed.tools.clustering import kmeans
 from pie_embed.tools.diversity import greedy_filter
-from pie_embed.tools.neighbors import EXACT_BELOW, nearest_neighbors, query_blocks
+from pie_embed.tools.neighbors import nearest_neighbors, one_shot_backend, query_blocks
 from pie_embed.tools.vectors import embed_dataset
 
 Method = Literal["kmeans", "dbscan", "diverse"]
@@ -178,7 +178,7 @@ def select_instructions(
                 f"-n {n} is more than the {len(rows)} rows left after removing near-duplicates "
                 f"(threshold {dedup_threshold})"
             )
-    backend = "exact" if len(rows) < EXACT_BELOW else "faiss-hnsw"
+    backend = "exact"  # diverse: blocked exact similarities
     if method == "kmeans":
         picks, labels, backend = _kmeans_pick(vectors, rows, n, seed)
         cluster_of[rows] = labels
@@ -187,6 +187,7 @@ def select_instructions(
             picks += farthest_first(vectors, picks, n - len(picks), rows)
     elif method == "dbscan":
         picks, labels, notes = _dbscan_pick(vectors, rows, n, eps, min_samples)
+        backend = one_shot_backend(len(rows), len(rows))
         cluster_of[rows] = labels
     else:
         kept = greedy_filter(vectors[rows], diversity_threshold, limit=n, show_progress=show_progress).kept
