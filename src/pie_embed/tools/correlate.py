@@ -18,7 +18,7 @@ from pie_embed.data.writers import atomic_write, atomic_write_text, write_json
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import ConfigError
 from pie_embed.progress import progress_bar
-from pie_embed.tools.neighbors import nearest_neighbors
+from pie_embed.tools.neighbors import nearest_neighbors, one_shot_index
 from pie_embed.tools.vectors import unit_rows
 
 
@@ -64,12 +64,15 @@ def correlate_vectors(
     wasserstein = np.zeros((n, n))
     cover = np.ones((n, n))
     with progress_bar(n * n, "correlating", show_progress) as advance:
-        for i in range(n):
-            for j in range(n):
+        for j in range(n):
+            # one index per column B, shared by every A it is searched from
+            others = sum(len(v) for i, v in enumerate(vectors) if i != j)
+            index = one_shot_index(vectors[j], others)
+            for i in range(n):
                 if i < j:
                     wasserstein[i, j] = wasserstein[j, i] = mean_wasserstein(vectors[i], vectors[j])
                 if i != j:
-                    cover[i, j] = coverage(vectors[i], vectors[j])
+                    cover[i, j] = float(index.search(vectors[i], 1)[0][:, 0].mean())
                 advance(1)
     return CorrelationResult(names, [len(v) for v in vectors], wasserstein, cover)
 

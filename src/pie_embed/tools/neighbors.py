@@ -140,8 +140,25 @@ def one_shot_backend(n_base: int, n_queries: int) -> str:
     return "exact" if n_base < EXACT_BELOW or n_base * n_queries <= EXACT_PAIRS else "faiss-hnsw"
 
 
+def one_shot_index(base: np.ndarray, n_queries: int) -> NeighborIndex:
+    """An index for ``n_queries`` searches over ``base``: exact, or an HNSW graph when that pays off."""
+    if one_shot_backend(len(base), n_queries) == "exact":
+        return ExactIndex(base)
+    return FaissHNSWIndex.build(base)
+
+
 def nearest_neighbors(base: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """One-shot top-``k`` search: exact when queries x base is small enough, else a throwaway HNSW graph."""
-    if one_shot_backend(len(base), len(queries)) == "exact":
-        return ExactIndex(base).search(queries, k)
-    return FaissHNSWIndex.build(base).search(queries, k)
+    return one_shot_index(base, len(queries)).search(queries, k)
+
+
+def search_excluding(
+    index: NeighborIndex, queries: np.ndarray, k: int, exclude: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` of ``index`` for each query, where query i never gets row ``exclude[i]`` (leave-one-out)."""
+    sims, ids = index.search(queries, min(k + 1, len(index)))
+    keep = ids != np.asarray(exclude)[:, None]
+    # drop the excluded id from each row (or the last one where it was not retrieved)
+    drop = np.where(keep.all(axis=1), ids.shape[1] - 1, keep.argmin(axis=1))
+    keep[np.arange(len(ids)), drop] = False
+    return sims[keep].reshape(len(ids), -1)[:, :k], ids[keep].reshape(len(ids), -1)[:, :k]

@@ -24,7 +24,14 @@ from pie_embed.data.writers import (
 )
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import DataError
-from pie_embed.tools.neighbors import EXACT_BELOW, ExactIndex, FaissHNSWIndex, NeighborIndex, build_index
+from pie_embed.tools.neighbors import (
+    EXACT_BELOW,
+    ExactIndex,
+    FaissHNSWIndex,
+    NeighborIndex,
+    build_index,
+    search_excluding,
+)
 from pie_embed.tools.vectors import embed_dataset, unit_rows
 
 INDEX_FORMAT = "pie-embed-index"
@@ -160,17 +167,9 @@ class DemonstrationIndex:
         self, vectors: np.ndarray, k: int, exclude: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` pool rows for unit query ``vectors``; query i never gets pool row ``exclude[i]``."""
-        extra = 0 if exclude is None else 1
-        sims, ids = self.index.search(vectors, min(k + extra, len(self)))
         if exclude is not None:
-            keep = ids != np.asarray(exclude)[:, None]
-            # drop the excluded id from each row (or the last one where it was not retrieved)
-            keep[np.arange(len(ids)), np.where(keep.all(axis=1), ids.shape[1] - 1, keep.argmin(axis=1))] = (
-                False
-            )
-            sims = sims[keep].reshape(len(ids), -1)
-            ids = ids[keep].reshape(len(ids), -1)
-        return sims[:, :k], ids[:, :k]
+            return search_excluding(self.index, vectors, k, exclude)
+        return self.index.search(vectors, min(k, len(self)))
 
     def retrieve(
         self, queries: list[str], k: int = 4, show_progress: bool = False
@@ -271,12 +270,9 @@ def _pool_records(dataset: InstructionDataset) -> list[dict[str, Any]]:
 
 def leave_one_out_precision(vectors: np.ndarray, labels: list[str], k: int) -> float:
     """Mean share of the top-``k`` neighbours (the row itself left out) that carry the row's label."""
-    index = ExactIndex(unit_rows(vectors))
-    _, ids = index.search(index.vectors, k + 1)
-    hits = 0
-    for i, row in enumerate(ids):
-        neighbours = [j for j in row if j != i][:k]
-        hits += sum(labels[j] == labels[i] for j in neighbours)
+    unit = unit_rows(vectors)
+    _, ids = search_excluding(ExactIndex(unit), unit, k, np.arange(len(unit)))
+    hits = sum(labels[j] == labels[i] for i, row in enumerate(ids) for j in row)
     return hits / (k * len(labels))
 
 

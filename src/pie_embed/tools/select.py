@@ -70,18 +70,20 @@ def farthest_first(vectors: np.ndarray, chosen: list[int], count: int, candidate
     pool = pool[~np.isin(pool, chosen)]
     if count <= 0 or len(pool) == 0:
         return []
+    pool_vectors = vectors[pool]
     closest = np.full(len(pool), -np.inf, np.float32)
     if chosen:
         base = vectors[chosen]
         blocks = query_blocks(len(pool), len(base))
         for start in blocks:
-            rows = pool[start : start + blocks.step]
-            closest[start : start + len(rows)] = (vectors[rows] @ base.T).max(axis=1)
+            closest[start : start + blocks.step] = (pool_vectors[start : start + blocks.step] @ base.T).max(
+                axis=1
+            )
     added: list[int] = []
     for _ in range(min(count, len(pool))):
         pick = int(np.argmin(closest))
         added.append(int(pool[pick]))
-        closest = np.maximum(closest, vectors[pool] @ vectors[pool[pick]])
+        closest = np.maximum(closest, pool_vectors @ pool_vectors[pick])
         closest[pick] = np.inf
     return added
 
