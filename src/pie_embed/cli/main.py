@@ -441,3 +441,4 @@ from pie_embed.cli import tools as _tools  # noqa: E402,F401  (registers the too
 
 if __name__ == "__main__":
     app()
+from pie_embed.cli import serve as _serve  # noqa: E402,F401  (registers `pie serve`)

@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,7 @@ class EncodeStats:
     truncated: int = 0
     batches: int = 0
     seconds: float = 0.0
+    tokens: list[int] = field(default_factory=list)  # tokens run per input text (after any truncation)
 
     @property
     def texts_per_second(self) -> float:
@@ -243,6 +244,11 @@ class InstructionEmbedder:
                 "%d of %d texts were truncated to %d tokens", truncated, len(encoded), self.max_length
             )
         self.last_stats = EncodeStats(
-            len(instructions), len(unique), truncated, len(starts), time.perf_counter() - started
+            len(instructions),
+            len(unique),
+            truncated,
+            len(starts),
+            time.perf_counter() - started,
+            [len(encoded[position[text]].input_ids) for text in instructions],
         )
         return vectors[[position[text] for text in instructions]] if unique else vectors

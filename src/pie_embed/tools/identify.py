@@ -154,7 +154,13 @@ class TaskIdentifier:
             raise ConfigError(f"top must be at least 1, got {top}")
         if not texts:
             return []
-        nearest = self.bank.nearest(unit_rows(self.embedder.encode(list(texts))), top)
+        return self.identify_vectors(texts, self.embedder.encode(list(texts)), top)
+
+    def identify_vectors(
+        self, texts: Sequence[str], vectors: np.ndarray, top: int = 5
+    ) -> list[Identification]:
+        """:meth:`identify` for instructions already embedded with :attr:`embedder` (as the server does)."""
+        nearest = self.bank.nearest(unit_rows(vectors), top)
         labels = self.labeler.label_many(list(texts)) if self.labeler is not None else [None] * len(texts)
         return [
             Identification(

@@ -23,7 +23,7 @@ from pie_embed.data.writers import (
     write_embeddings,
 )
 from pie_embed.embedding.embedder import InstructionEmbedder
-from pie_embed.errors import DataError
+from pie_embed.errors import ConfigError, DataError
 from pie_embed.tools.neighbors import (
     EXACT_BELOW,
     ExactIndex,
@@ -151,6 +151,26 @@ class DemonstrationIndex:
         index._embedder = embedder
         return index
 
+    def made_by(self, embedder: InstructionEmbedder) -> bool:
+        """Whether ``embedder`` has the settings that made the pool's vectors (so it can embed queries)."""
+        s = self.settings
+        return (
+            s.get("model_fingerprint") == embedder.loaded.fingerprint
+            and s.get("prompt_template") == embedder.prompt.template
+            and s.get("pooling") == embedder.pooling
+            and s.get("max_length") == embedder.max_length
+            and s.get("instruction_tokens_only", False) == embedder.instruction_tokens_only
+        )
+
+    def use_embedder(self, embedder: InstructionEmbedder) -> None:
+        """Embed queries with an already loaded ``embedder`` instead of loading the index's own."""
+        if not self.made_by(embedder):
+            raise ConfigError(
+                f"embedder {embedder.model_name!r} does not match the settings this index was built with "
+                f"(model {self.settings.get('model')!r}, pooling {self.settings.get('pooling')!r})"
+            )
+        self._embedder = embedder
+
     def embedder(self) -> InstructionEmbedder:
         """The embedder that made the pool's vectors (loaded on first use)."""
         if self._embedder is None:
@@ -177,8 +197,13 @@ class DemonstrationIndex:
         """Top-``k`` demonstrations for each query text, best first."""
         if k < 1:
             raise DataError(f"k must be at least 1, got {k}")
-        vectors = unit_rows(self.embedder().encode(queries, show_progress=show_progress))
-        sims, ids = self.search(vectors, k)
+        return self.demonstrations(self.embedder().encode(queries, show_progress=show_progress), k)
+
+    def demonstrations(self, vectors: np.ndarray, k: int) -> list[list[Demonstration]]:
+        """Top-``k`` demonstrations for query vectors made by :meth:`embedder`, best first."""
+        if k < 1:
+            raise DataError(f"k must be at least 1, got {k}")
+        sims, ids = self.search(unit_rows(vectors), k)
         return [
             [
                 Demonstration(

@@ -1,0 +1,124 @@
+"""What a server holds: the embedder, the optional retrieval index and task bank, and their batchers."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from pie_embed.benchmark.files import DEFAULT_IEB_DIR
+from pie_embed.embedding.embedder import InstructionEmbedder
+from pie_embed.serving.batcher import EncodedTexts, MicroBatcher
+from pie_embed.serving.config import ServerConfig
+from pie_embed.serving.metrics import ServerMetrics
+from pie_embed.tools.identify import DEFAULT_BANK_FILES, TaskBank, TaskIdentifier
+from pie_embed.tools.retrieve import DemonstrationIndex
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def encoder(embedder: InstructionEmbedder) -> Callable[[list[str]], EncodedTexts]:
+    """The model call a batcher makes: vectors plus the tokens each text took (for usage counts)."""
+
+    def encode(texts: list[str]) -> EncodedTexts:
+        vectors = embedder.encode(texts, show_progress=False)
+        return EncodedTexts(vectors, embedder.last_stats.tokens)
+
+    return encode
+
+
+class ServingState:
+    """Models are loaded here, before the server binds, so that bad settings fail as one-line errors."""
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        embedder: InstructionEmbedder,
+        identifier: TaskIdentifier | None = None,
+        index: DemonstrationIndex | None = None,
+        notes: list[str] | None = None,
+    ) -> None:
+        self.config = config
+        self.embedder = embedder
+        self.identifier = identifier
+        self.index = index
+        self.notes = notes or []  # what was left out and why, for the start-up banner
+        self.metrics = ServerMetrics()
+        # One thread runs every model call, search and labeling: the model is not thread-safe and
+        # torch already spreads each call over the cores.
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pie-model")
+        self.embed_batcher = self._batcher(embedder)
+        self.index_batcher: MicroBatcher | None = None
+        if index is not None:
+            same = index.made_by(embedder)
+            if same:
+                index.use_embedder(embedder)
+            self.index_batcher = self.embed_batcher if same else self._batcher(index.embedder())
+        self.metrics.queue_depth.set_function(lambda: self.queue_depth)
+
+    @classmethod
+    def load(cls, config: ServerConfig) -> ServingState:
+        """Validate ``config`` and load everything it names."""
+        config.validate()
+        embedder = InstructionEmbedder(
+            config.model, prompt=config.prompt, pooling=config.pooling, batch_size=config.batch_size
+        )
+        notes: list[str] = []
+        index = DemonstrationIndex.load(config.index) if config.index is not None else None
+        identifier = None
+        if config.identify:
+            paths = config.bank
+            if paths is None and not all((DEFAULT_IEB_DIR / name).is_file() for name in DEFAULT_BANK_FILES):
+                notes.append(
+                    f"/v1/identify is off: no --bank given and {DEFAULT_IEB_DIR} has no IEB label files"
+                )
+            else:
+                bank = TaskBank.from_files(embedder, paths)
+                identifier = TaskIdentifier(embedder, bank, use_labeler=config.labeler)
+        return cls(config, embedder, identifier, index, notes)
+
+    @property
+    def batchers(self) -> list[MicroBatcher]:
+        found = [self.embed_batcher]
+        if self.index_batcher is not None and self.index_batcher is not self.embed_batcher:
+            found.append(self.index_batcher)
+        return found
+
+    @property
+    def queue_depth(self) -> int:
+        """Texts waiting for a model call, over all batchers."""
+        return sum(batcher.waiting for batcher in self.batchers)
+
+    @property
+    def model_names(self) -> list[str]:
+        """Names /v1/embeddings accepts for ``model``: the one served first, then its other spellings."""
+        names = [self.embedder.model_name, self.config.model, *self.config.served_model_names]
+        return list(dict.fromkeys(names))
+
+    def start(self) -> None:
+        for batcher in self.batchers:
+            batcher.start()
+
+    async def stop(self) -> None:
+        for batcher in self.batchers:
+            await batcher.stop()
+        self.executor.shutdown(wait=True)
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function`` on the model thread (searches and labeling share the cores with the model)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(function, *args))
+
+    def _batcher(self, embedder: InstructionEmbedder) -> MicroBatcher:
+        return MicroBatcher(
+            encoder(embedder),
+            self.executor,
+            max_batch=self.config.max_batch,
+            max_wait=self.config.batch_wait_ms / 1000,
+            max_queue=self.config.max_queue,
+            observer=self.metrics,
+        )
