@@ -164,3 +164,12 @@ def test_stats_count_the_tokens_of_every_text(tiny_encoder):
     embedder.encode(texts)
     expected = [len(ids) for ids in tiny_encoder.tokenizer(texts)["input_ids"]]  # with [CLS] and [SEP]
     assert embedder.last_stats.tokens == expected
+
+
+def test_length_buckets_never_pad_a_text_past_twice_its_length(tiny_encoder):
+    embedder = InstructionEmbedder(tiny_encoder, batch_size=2)
+    lengths = [10, 100, 9, 60, 50, 5, 8]
+    batches = embedder._length_buckets(lengths)
+    assert batches == [[1, 3], [4], [0, 2], [6, 5]]  # longest first, at most batch_size each
+    embedder.batch_size = 32
+    assert embedder._length_buckets(lengths) == [[1, 3, 4], [0, 2, 6, 5]]

@@ -143,6 +143,7 @@ def test_retrieve_returns_pool_rows_and_prompts(server: RunningServer) -> None:
 
 
 def test_health_and_metrics(server: RunningServer) -> None:
+    assert server.url.startswith("http://127.0.0.1:")  # loopback unless --host says otherwise
     health = httpx.get(f"{server.url}/health").json()
     assert health["status"] == "ok" and health["dimension"] == 32
     assert health["index_rows"] == len(POOL) and health["identify_tasks"] == 3 and health["labeler"] is False
@@ -265,6 +266,10 @@ def test_api_key_is_required(keyed_server: RunningServer) -> None:
         404,
         "identification is off",
     )
+    no_index = httpx.post(
+        f"{keyed_server.url}/v1/retrieve", json={"input": "x"}, headers={"Authorization": "Bearer s3cret"}
+    )
+    assert_error(no_index, 404, "no retrieval index is loaded")
 
 
 # -- back-pressure and shutdown -------------------------------------------------------------------------
