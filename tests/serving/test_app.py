@@ -3,6 +3,7 @@ failures never leak a traceback."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import jsonschema
@@ -102,7 +103,9 @@ def test_loopback_detection() -> None:
         ({"max_inputs": 100, "max_queue": 10}, "--max-queue (10) must be at least --max-inputs (100)"),
         ({"max_batch": 0}, "--max-batch must be at least 1"),
         ({"port": 70000}, "--port must be between"),
-        ({"api_key": " "}, "--api-key is empty"),
+        ({"api_key": " "}, "--api-key must be non-empty printable ASCII"),
+        ({"api_key": "key "}, "--api-key must be non-empty printable ASCII"),
+        ({"log_level": "loud"}, "--log-level must be one of"),
         ({"index": Path("/nonexistent/index")}, "no such index folder"),
         ({"bank": [Path("/nonexistent/bank.jsonl")]}, "no such task bank file"),
     ],
@@ -113,3 +116,17 @@ def test_config_errors_name_the_setting(settings: dict, fragment: str) -> None:
     with pytest.raises(ConfigError) as caught:
         ServerConfig(**settings).validate()
     assert fragment in str(caught.value)
+
+
+def test_lone_surrogates_are_refused_not_crashed_on(api: TestClient, state: ServingState) -> None:
+    model = json.dumps(state.model_names[0])
+    body = '{"input": ["fine", "bad \\ud800 text"], "model": ' + model + "}"
+    response = api.post("/v1/embeddings", content=body, headers={"content-type": "application/json"})
+    assert (
+        response.status_code == 422 and "input[1] is not valid Unicode" in response.json()["error"]["message"]
+    )
+
+
+def test_trailing_slashes_are_404s_not_redirects(api: TestClient) -> None:
+    response = api.post("/v1/embeddings/", json={"input": "x", "model": "x"}, follow_redirects=False)
+    assert response.status_code == 404 and response.json()["error"]["message"] == "no such endpoint"

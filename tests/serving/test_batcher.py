@@ -123,3 +123,40 @@ def test_stop_finishes_queued_work_then_refuses() -> None:
                 await batcher.submit(["after"])
 
     asyncio.run(main())
+
+
+def test_a_failure_outside_the_model_fails_that_batch_only() -> None:
+    class BrokenObserver:
+        calls = 0
+
+        def observe_batch(self, texts: int, requests: int, seconds: float) -> None:
+            BrokenObserver.calls += 1
+            if BrokenObserver.calls == 1:
+                raise RuntimeError("observer bug")
+
+    model = FakeModel()
+
+    async def go(batcher: MicroBatcher):
+        with pytest.raises(RuntimeError, match="observer bug"):
+            await batcher.submit(["first"])
+        return await batcher.submit(["second"])  # the worker is still alive
+
+    result = run(go, model, max_wait=0.0, observer=BrokenObserver())
+    assert result.vectors[0, 0] == 6
+
+
+def test_a_dead_worker_fails_queued_requests_and_refuses_new_ones() -> None:
+    async def main():
+        with ThreadPoolExecutor(1) as executor:
+            batcher = MicroBatcher(FakeModel(), executor, max_wait=0.5)
+            batcher.start()
+            queued = asyncio.ensure_future(batcher.submit(["waiting"]))
+            await asyncio.sleep(0.05)
+            batcher._worker.cancel()  # as if the worker died
+            with pytest.raises(ClosingError):
+                await queued
+            with pytest.raises(ClosingError):
+                await batcher.submit(["after"])
+            await batcher.stop(timeout=1)
+
+    asyncio.run(main())

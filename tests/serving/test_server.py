@@ -108,7 +108,9 @@ def _metric(text: str, name: str) -> str:
     return next(
         line.split()[-1]
         for line in text.splitlines()
-        if line.startswith(name + " ") or line.startswith(name + "{")
+        if line.startswith(name + " ")
+        or line.startswith(name + "{")
+        or (name.endswith("}") and line.startswith(name))
     )
 
 
@@ -150,13 +152,10 @@ def test_health_and_metrics(server: RunningServer) -> None:
     httpx.post(f"{server.url}/v1/embeddings", json={"input": "x", "model": "tiny"})
     text = httpx.get(f"{server.url}/metrics").text
     assert 'pie_requests_total{endpoint="/v1/embeddings",status="200"}' in text
-    for name in (
-        "pie_request_duration_seconds_bucket",
-        "pie_batch_size_bucket",
-        "pie_queue_depth",
-        "pie_tokens_total",
-    ):
-        assert name in text
+    assert float(_metric(text, "pie_batch_size_count")) > 0
+    assert float(_metric(text, 'pie_tokens_total{endpoint="/v1/embeddings"}')) > 0
+    assert float(_metric(text, 'pie_request_duration_seconds_count{endpoint="/v1/embeddings"}')) > 0
+    assert _metric(text, "pie_queue_depth") == "0.0"
 
 
 def test_openapi_schema_is_valid_and_complete(server: RunningServer) -> None:
@@ -210,6 +209,12 @@ def test_identify_and_retrieve_errors(
     assert_error(httpx.post(f"{server.url}{path}", json=body), status, fragment)
 
 
+@pytest.mark.parametrize("path", ["/v1/identify", "/v1/retrieve"])
+def test_identify_and_retrieve_share_the_limits(server: RunningServer, path: str) -> None:
+    assert_error(httpx.post(f"{server.url}{path}", json={"input": ["x"] * 51}), 413, "at most 50 per request")
+    assert_error(httpx.post(f"{server.url}{path}", json={"input": "y" * 2001}), 413, "2001 characters")
+
+
 def test_malformed_json_and_unknown_paths(server: RunningServer) -> None:
     headers = {"content-type": "application/json"}
     bad = httpx.post(f"{server.url}/v1/embeddings", content=b'{"input": "x",', headers=headers)
@@ -256,6 +261,13 @@ def test_api_key_is_required(keyed_server: RunningServer) -> None:
     assert httpx.get(f"{keyed_server.url}/health").status_code == 200  # liveness stays open
     with pytest.raises(openai.AuthenticationError):
         client(keyed_server, "nope").embeddings.create(input="x", model="anything")
+    for path in ("/v1/models", "/v1/models/", "/metrics/", "//v1/models", "/health/"):
+        assert_error(httpx.get(f"{keyed_server.url}{path}"), 401, "missing API key")
+    lower = httpx.get(f"{keyed_server.url}/v1/models", headers={"Authorization": "bearer s3cret"})
+    assert lower.status_code == 200  # the scheme is case-insensitive (RFC 7235)
+    schema = httpx.get(f"{keyed_server.url}/openapi.json").json()  # open, and it declares the scheme
+    assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert schema["paths"]["/health"]["get"]["security"] == []
     model = httpx.get(f"{keyed_server.url}/health").json()["model"]
     result = client(keyed_server, "s3cret").embeddings.create(input="x", model=model)
     assert len(result.data[0].embedding) == 32
@@ -298,7 +310,17 @@ def test_full_queue_answers_503_with_retry_after(tmp_path_factory, serve_files) 
         assert error["code"] == "queue_full" and busy.headers["retry-after"] == "1"
         thread.join()
         assert first[0].status_code == 200 and len(first[0].json()["data"]) == 3
-        assert 'pie_rejected_total{reason="queue_full"} 1.0' in httpx.get(f"{running.url}/metrics").text
+        metrics = httpx.get(f"{running.url}/metrics").text
+        assert 'pie_rejected_total{reason="queue_full"} 1.0' in metrics
+        calls = float(_metric(metrics, "pie_batch_size_count"))
+        # a client that gives up while its request waits: the request never reaches the model
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(url, json={"input": ["f"], "model": model}, timeout=0.5)
+        time.sleep(2.0)  # past the batch wait
+        metrics = httpx.get(f"{running.url}/metrics").text
+        assert float(_metric(metrics, "pie_batch_size_count")) == calls
+        assert 'pie_requests_total{endpoint="/v1/embeddings",status="499"} 1.0' in metrics
+        assert httpx.get(f"{running.url}/health").json()["queue_depth"] == 0
     finally:
         running.stop()
 

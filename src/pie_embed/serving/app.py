@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
-import logging
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import Any, TypeVar
 
 import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
@@ -19,21 +20,55 @@ from pie_embed import __version__
 from pie_embed.errors import PieError
 from pie_embed.serving import schemas
 from pie_embed.serving.batcher import ClosingError, EncodedTexts, MicroBatcher, QueueFullError
-from pie_embed.serving.middleware import BearerAuth, BodyLimit, RequestMetrics
+from pie_embed.serving.middleware import PUBLIC_PATHS, BearerAuth, BodyLimit, RequestMetrics
 from pie_embed.serving.responses import ApiError, error_response, json_response
 from pie_embed.serving.state import ServingState
 from pie_embed.tools.retrieve import few_shot_prompt
 from pie_embed.tools.vectors import unit_rows
 
-logger = logging.getLogger("pie_embed.serving")
 RETRY_AFTER_SECONDS = "1"
+CLIENT_GONE = 499  # nginx's "client closed request": counted in metrics, never seen by a client
+T = TypeVar("T")
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: {"model": schemas.ErrorResponse} for status in statuses}
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        responses[status] = {"model": schemas.ErrorResponse}
+        if status == 503:
+            retry = {"description": "Seconds to wait before retrying.", "schema": {"type": "string"}}
+            responses[status]["headers"] = {"Retry-After": retry}
+    return responses
 
 
-BODY_ERRORS = _errors(401, 413, 422, 503)
+BODY_ERRORS = _errors(401, 404, 413, 422, 503)
+
+
+class ClientGone(Exception):
+    """The client closed the connection before its answer was ready."""
+
+
+async def _until_disconnect(request: Request) -> None:
+    # FastAPI has read the body already, so the next ASGI message is the disconnect.
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _unless_client_leaves(request: Request, work: Awaitable[T]) -> T:
+    """Await ``work``, cancelling it if the client disconnects first (its texts then never reach the
+    model: the batcher drops cancelled requests)."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_until_disconnect(request))
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+    if not task.done():
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        raise ClientGone
+    return task.result()
 
 
 def create_app(state: ServingState) -> FastAPI:
@@ -53,11 +88,14 @@ def create_app(state: ServingState) -> FastAPI:
         description="Instruction embeddings (OpenAI-compatible), task identification and demonstration "
         "retrieval. With an API key set, send `Authorization: Bearer <key>`.",
         lifespan=lifespan,
+        redirect_slashes=False,  # a JSON 404, not a redirect built from the client's Host header
     )
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes, metrics=state.metrics)
     app.add_middleware(BearerAuth, api_key=config.api_key, metrics=state.metrics)
     app.add_middleware(RequestMetrics, metrics=state.metrics)
-    _add_error_handlers(app, state)
+    _add_error_handlers(app)
+    if config.api_key:
+        _declare_bearer_auth(app)
 
     def read_inputs(value: str | list[str], endpoint: str) -> list[str]:
         texts = [value] if isinstance(value, str) else value
@@ -82,25 +120,40 @@ def create_app(state: ServingState) -> FastAPI:
                 )
             if not text.strip():
                 raise ApiError(422, f"input[{i}] is empty", param=f"input[{i}]")
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ApiError(
+                    422, f"input[{i}] is not valid Unicode (a lone surrogate)", param=f"input[{i}]"
+                ) from None
         state.metrics.inputs.labels(endpoint).inc(len(texts))
         return texts
 
-    async def embed(batcher: MicroBatcher, texts: list[str], endpoint: str) -> EncodedTexts:
+    def busy(error: Exception, code: str) -> ApiError:
+        if code == "queue_full":
+            state.metrics.rejected.labels(code).inc()
+        return ApiError(503, str(error), code=code, headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+    async def embed(http: Request, batcher: MicroBatcher, texts: list[str], endpoint: str) -> EncodedTexts:
         try:
-            encoded = await batcher.submit(texts)
+            encoded = await _unless_client_leaves(http, batcher.submit(texts))
         except QueueFullError as error:
-            state.metrics.rejected.labels("queue_full").inc()
-            retry = {"Retry-After": RETRY_AFTER_SECONDS}
-            raise ApiError(503, str(error), code="queue_full", headers=retry) from None
+            raise busy(error, "queue_full") from None
         except ClosingError as error:
-            raise ApiError(
-                503, str(error), code="shutting_down", headers={"Retry-After": RETRY_AFTER_SECONDS}
-            ) from None
+            raise busy(error, "shutting_down") from None
+        if not np.isfinite(encoded.vectors).all():
+            raise RuntimeError("the model produced non-finite values")
         state.metrics.tokens.labels(endpoint).inc(sum(encoded.tokens))
         return encoded
 
-    def check_model(name: str | None) -> None:
-        if name is not None and name not in state.model_names:
+    async def after(http: Request, texts: list[str], function: Callable[..., T], *args: Any) -> T:
+        try:
+            return await _unless_client_leaves(http, state.run_after(len(texts), function, *args))
+        except QueueFullError as error:
+            raise busy(error, "queue_full") from None
+
+    def check_model(name: str | None, *others: str) -> None:
+        if name is not None and name not in (*state.model_names, *others):
             raise ApiError(
                 404,
                 f"model {name!r} is not served here; use {state.model_names[0]!r} (see GET /v1/models)",
@@ -112,35 +165,29 @@ def create_app(state: ServingState) -> FastAPI:
         tokens = int(sum(encoded.tokens))
         return {"prompt_tokens": tokens, "total_tokens": tokens}
 
-    @app.post(
-        "/v1/embeddings", response_model=schemas.EmbeddingResponse, responses=_errors(401, 404, 413, 422, 503)
-    )
-    async def embeddings(request: schemas.EmbeddingRequest) -> Response:
+    @app.post("/v1/embeddings", response_model=schemas.EmbeddingResponse, responses=BODY_ERRORS)
+    async def embeddings(body: schemas.EmbeddingRequest, http: Request) -> Response:
         """OpenAI-compatible embeddings: point the `openai` client's `base_url` at this server."""
-        check_model(request.model)
+        check_model(body.model)
         dimension = state.embedder.dimension
-        if request.dimensions is not None and request.dimensions > dimension:
+        if body.dimensions is not None and body.dimensions > dimension:
             raise ApiError(
-                422,
-                f"dimensions={request.dimensions} is more than the model's {dimension}",
-                param="dimensions",
+                422, f"dimensions={body.dimensions} is more than the model's {dimension}", param="dimensions"
             )
-        texts = read_inputs(request.input, "/v1/embeddings")
-        encoded = await embed(state.embed_batcher, texts, "/v1/embeddings")
+        texts = read_inputs(body.input, "/v1/embeddings")
+        encoded = await embed(http, state.embed_batcher, texts, "/v1/embeddings")
         vectors = encoded.vectors
-        if request.dimensions is not None and request.dimensions < dimension:
-            vectors = unit_rows(vectors[:, : request.dimensions])
-        if request.encoding_format == "base64":
+        if body.dimensions is not None and body.dimensions < dimension:
+            vectors = unit_rows(vectors[:, : body.dimensions])
+        if body.encoding_format == "base64":
             rows: Any = [base64.b64encode(np.asarray(v, "<f4").tobytes()).decode("ascii") for v in vectors]
         else:
             rows = np.ascontiguousarray(vectors, np.float32)
         data = [{"object": "embedding", "embedding": rows[i], "index": i} for i in range(len(texts))]
-        return json_response(
-            {"object": "list", "data": data, "model": request.model, "usage": usage(encoded)}
-        )
+        return json_response({"object": "list", "data": data, "model": body.model, "usage": usage(encoded)})
 
-    @app.post("/v1/identify", response_model=schemas.IdentifyResponse, responses=BODY_ERRORS | _errors(404))
-    async def identify(request: schemas.IdentifyRequest) -> Response:
+    @app.post("/v1/identify", response_model=schemas.IdentifyResponse, responses=BODY_ERRORS)
+    async def identify(body: schemas.IdentifyRequest, http: Request) -> Response:
         """The task label and the nearest known tasks of each instruction."""
         identifier = state.identifier
         if identifier is None:
@@ -149,36 +196,36 @@ def create_app(state: ServingState) -> FastAPI:
                 "task identification is off on this server (start it with --bank FILE)",
                 code="not_enabled",
             )
-        check_model(request.model)
-        texts = read_inputs(request.input, "/v1/identify")
-        encoded = await embed(state.embed_batcher, texts, "/v1/identify")
-        found = await state.run(identifier.identify_vectors, texts, encoded.vectors, request.top)
+        check_model(body.model)
+        texts = read_inputs(body.input, "/v1/identify")
+        encoded = await embed(http, state.embed_batcher, texts, "/v1/identify")
+        found = await after(http, texts, identifier.identify_vectors, texts, encoded.vectors, body.top)
         data = [{"index": i, **item.to_dict()} for i, item in enumerate(found)]
-        return json_response(
-            {"object": "list", "data": data, "model": state.model_names[0], "usage": usage(encoded)}
-        )
+        payload = {"object": "list", "data": data, "model": state.model_names[0], "usage": usage(encoded)}
+        return json_response(payload)
 
-    @app.post("/v1/retrieve", response_model=schemas.RetrieveResponse, responses=BODY_ERRORS | _errors(404))
-    async def retrieve(request: schemas.RetrieveRequest) -> Response:
+    @app.post("/v1/retrieve", response_model=schemas.RetrieveResponse, responses=BODY_ERRORS)
+    async def retrieve(body: schemas.RetrieveRequest, http: Request) -> Response:
         """The top-k demonstrations for each query from the index loaded at start."""
         index, batcher = state.index, state.index_batcher
         if index is None or batcher is None:
             raise ApiError(
                 404, "no retrieval index is loaded (start the server with --index FOLDER)", code="not_enabled"
             )
-        texts = read_inputs(request.input, "/v1/retrieve")
-        encoded = await embed(batcher, texts, "/v1/retrieve")
-        found = await state.run(index.demonstrations, encoded.vectors, request.k)
+        model = str(index.settings["model"])
+        check_model(body.model, model)
+        texts = read_inputs(body.input, "/v1/retrieve")
+        encoded = await embed(http, batcher, texts, "/v1/retrieve")
+        found = await after(http, texts, index.demonstrations, encoded.vectors, body.k)
         field, input_field = str(index.settings["field"]), str(index.settings["input_field"])
         data = []
         for i, (text, demos) in enumerate(zip(texts, found, strict=True)):
             prompt = None
-            if request.prompt:
+            if body.prompt:
                 prompt = few_shot_prompt({field: text}, demos, field=field, input_field=input_field)
             data.append(
                 {"index": i, "query": text, "demonstrations": [vars(d) for d in demos], "prompt": prompt}
             )
-        model = str(index.settings["model"])
         return json_response({"object": "list", "data": data, "model": model, "usage": usage(encoded)})
 
     @app.get("/v1/models", response_model=schemas.ModelList, responses=_errors(401))
@@ -194,7 +241,7 @@ def create_app(state: ServingState) -> FastAPI:
     async def health() -> dict[str, Any]:
         """Liveness and what is loaded; open even with an API key set."""
         return {
-            "status": "shutting_down" if state.embed_batcher.closing else "ok",
+            "status": "ok",
             "model": state.model_names[0],
             "dimension": state.embedder.dimension,
             "queue_depth": state.queue_depth,
@@ -216,10 +263,36 @@ def create_app(state: ServingState) -> FastAPI:
     return app
 
 
-def _add_error_handlers(app: FastAPI, state: ServingState) -> None:
+def _declare_bearer_auth(app: FastAPI) -> None:
+    """With an API key, the OpenAPI document says so (Swagger's Authorize button, generated clients)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "bearerAuth": {"type": "http", "scheme": "bearer"}
+            }
+            schema["security"] = [{"bearerAuth": []}]
+            for path, operations in schema["paths"].items():
+                if path in PUBLIC_PATHS:
+                    for operation in operations.values():
+                        operation["security"] = []
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, error: ApiError) -> Response:
         return error_response(error)
+
+    @app.exception_handler(ClientGone)
+    async def client_gone(_: Request, __: ClientGone) -> Response:
+        return Response(status_code=CLIENT_GONE)
 
     @app.exception_handler(PieError)
     async def pie_error(_: Request, error: PieError) -> Response:
@@ -235,8 +308,8 @@ def _add_error_handlers(app: FastAPI, state: ServingState) -> None:
         return error_response(ApiError(error.status_code, message, headers=dict(error.headers or {})))
 
     @app.exception_handler(Exception)
-    async def crashed(request: Request, error: Exception) -> Response:
-        logger.exception("%s %s failed", request.method, request.url.path)
+    async def crashed(_: Request, __: Exception) -> Response:
+        # Starlette re-raises after answering, and uvicorn logs the traceback: the client sees none.
         return error_response(ApiError(500, "internal server error (details are in the server log)"))
 
 

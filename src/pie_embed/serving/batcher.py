@@ -88,8 +88,9 @@ class MicroBatcher:
             self._worker = asyncio.get_running_loop().create_task(self._run(), name="pie-batcher")
 
     async def submit(self, texts: list[str]) -> EncodedTexts:
-        """Vectors for ``texts``, computed together with whatever else is queued."""
-        if self.closing or self._worker is None:
+        """Vectors for ``texts``, computed together with whatever else is queued. Cancelling the
+        caller (a client that went away) drops the request before the model sees it."""
+        if self.closing or self._worker is None or self._worker.done():
             raise ClosingError("server is shutting down")
         if self.waiting + len(texts) > self.max_queue:
             raise QueueFullError(self.waiting, len(texts), self.max_queue)
@@ -100,12 +101,13 @@ class MicroBatcher:
         self._arrived.set()
         return await job.future
 
-    async def stop(self) -> None:
-        """Refuse new work, finish what is queued, then stop the worker."""
+    async def stop(self, timeout: float = 30.0) -> None:
+        """Refuse new work, finish what is queued (for at most ``timeout`` seconds), stop the worker."""
         self.closing = True
         if self._worker is None:
             return
-        await self._idle.wait()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
         self._worker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._worker
@@ -134,22 +136,37 @@ class MicroBatcher:
         return jobs
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            jobs = [job for job in await self._gather() if not job.future.done()]  # done: client gone
-            if jobs:
-                texts = [text for job in jobs for text in job.texts]
-                started = time.perf_counter()
+        try:
+            while True:
+                jobs = [job for job in await self._gather() if not job.future.done()]  # done: client gone
                 try:
-                    result = await loop.run_in_executor(self.executor, self.encode, texts)
-                except Exception as error:  # noqa: BLE001  (each request gets its own verdict below)
-                    await self._run_alone(jobs, error)
-                else:
-                    if self.observer is not None:
-                        self.observer.observe_batch(len(texts), len(jobs), time.perf_counter() - started)
-                    self._hand_out(jobs, result)
-            if not self._jobs:
-                self._idle.set()
+                    await self._serve(jobs)
+                except Exception as error:  # noqa: BLE001  (a bug here must not strand the requests)
+                    logger.exception("micro-batcher failed on a batch")
+                    _fail(jobs, error)
+                if not self._jobs:
+                    self._idle.set()
+        finally:
+            # Stopped or crashed: nothing queued may wait forever, and nothing new may queue.
+            self.closing = True
+            _fail(list(self._jobs), ClosingError("server is shutting down"))
+            self._jobs.clear()
+            self.waiting = 0
+            self._idle.set()
+
+    async def _serve(self, jobs: list[_Job]) -> None:
+        if not jobs:
+            return
+        texts = [text for job in jobs for text in job.texts]
+        started = time.perf_counter()
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(self.executor, self.encode, texts)
+        except Exception as error:  # noqa: BLE001  (each request gets its own verdict below)
+            await self._run_alone(jobs, error)
+            return
+        if self.observer is not None:
+            self.observer.observe_batch(len(texts), len(jobs), time.perf_counter() - started)
+        self._hand_out(jobs, result)
 
     def _hand_out(self, jobs: list[_Job], result: EncodedTexts) -> None:
         start = 0
@@ -175,3 +192,9 @@ class MicroBatcher:
             else:
                 if not job.future.done():
                     job.future.set_result(result)
+
+
+def _fail(jobs: list[_Job], error: BaseException) -> None:
+    for job in jobs:
+        if not job.future.done():
+            job.future.set_exception(error)

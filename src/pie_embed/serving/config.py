@@ -9,6 +9,7 @@ from pathlib import Path
 from pie_embed.errors import ConfigError
 
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
 @dataclass
@@ -59,8 +60,15 @@ class ServerConfig:
                 f"--max-queue ({self.max_queue}) must be at least --max-inputs ({self.max_inputs}), "
                 "or a full-size request could never be queued"
             )
-        if self.api_key is not None and not self.api_key.strip():
-            raise ConfigError("--api-key is empty")
+        if self.api_key is not None and not (
+            self.api_key.isascii()
+            and self.api_key.isprintable()
+            and self.api_key.strip() == self.api_key
+            and self.api_key
+        ):
+            raise ConfigError("--api-key must be non-empty printable ASCII without spaces at either end")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"--log-level must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         if self.index is not None and not Path(self.index).is_dir():
             raise ConfigError(f"{self.index}: no such index folder (build one with pie index build)")
         for path in self.bank or []:

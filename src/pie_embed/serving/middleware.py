@@ -59,7 +59,7 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         endpoint = scope["path"] if scope["path"] in ENDPOINTS else "other"
-        status = 500
+        status = 499  # no answer at all: the client left (nginx's "client closed request")
         started = time.perf_counter()
 
         async def observed(message: Message) -> None:
@@ -70,6 +70,10 @@ class RequestMetrics:
 
         try:
             await self.app(scope, receive, observed)
+        except BaseException:
+            if status == 499:
+                status = 500
+            raise
         finally:
             self.metrics.requests.labels(endpoint, str(status)).inc()
             self.metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
@@ -80,7 +84,7 @@ class BearerAuth:
 
     def __init__(self, app: ASGIApp, api_key: str | None, metrics: ServerMetrics) -> None:
         self.app = app
-        self.expected = f"Bearer {api_key}".encode() if api_key else None
+        self.expected = api_key.encode() if api_key else None
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -88,7 +92,8 @@ class BearerAuth:
             await self.app(scope, receive, send)
             return
         given = _header(scope, b"authorization") or b""
-        if not hmac.compare_digest(given, self.expected):
+        scheme, _, token = given.partition(b" ")
+        if scheme.lower() != b"bearer" or not hmac.compare_digest(token.strip(), self.expected):
             self.metrics.rejected.labels("unauthorized").inc()
             message = (
                 "missing API key: send 'Authorization: Bearer <key>'" if not given else "invalid API key"

@@ -119,7 +119,7 @@ class ModelList(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "shutting_down"]
+    status: Literal["ok"]
     model: str
     dimension: int
     queue_depth: int = Field(description="Texts waiting for a model call.")

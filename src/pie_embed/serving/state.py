@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pie_embed.benchmark.files import DEFAULT_IEB_DIR
 from pie_embed.embedding.embedder import InstructionEmbedder
-from pie_embed.serving.batcher import EncodedTexts, MicroBatcher
+from pie_embed.serving.batcher import EncodedTexts, MicroBatcher, QueueFullError
 from pie_embed.serving.config import ServerConfig
 from pie_embed.serving.metrics import ServerMetrics
 from pie_embed.tools.identify import DEFAULT_BANK_FILES, TaskBank, TaskIdentifier
@@ -48,9 +48,12 @@ class ServingState:
         self.index = index
         self.notes = notes or []  # what was left out and why, for the start-up banner
         self.metrics = ServerMetrics()
-        # One thread runs every model call, search and labeling: the model is not thread-safe and
-        # torch already spreads each call over the cores.
+        # One thread runs every model call: the model is not thread-safe and torch already spreads each
+        # call over the cores. Searches and spaCy labeling run on a second thread, so that a big identify
+        # request does not hold up the embeddings queued behind it.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pie-model")
+        self.after_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pie-search")
+        self.after_waiting = 0  # texts in searches and labeling, counted against --max-queue
         self.embed_batcher = self._batcher(embedder)
         self.index_batcher: MicroBatcher | None = None
         if index is not None:
@@ -91,7 +94,7 @@ class ServingState:
     @property
     def queue_depth(self) -> int:
         """Texts waiting for a model call, over all batchers."""
-        return sum(batcher.waiting for batcher in self.batchers)
+        return sum(batcher.waiting for batcher in self.batchers) + self.after_waiting
 
     @property
     def model_names(self) -> list[str]:
@@ -105,13 +108,20 @@ class ServingState:
 
     async def stop(self) -> None:
         for batcher in self.batchers:
-            await batcher.stop()
-        self.executor.shutdown(wait=True)
+            await batcher.stop(self.config.graceful_timeout)
+        self.executor.shutdown(wait=False)
+        self.after_executor.shutdown(wait=False)
 
-    async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """Run ``function`` on the model thread (searches and labeling share the cores with the model)."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(function, *args))
+    async def run_after(self, texts: int, function: Callable[..., T], *args: Any) -> T:
+        """Run a search or labeling step for ``texts`` texts on its thread, within the queue's bound."""
+        if self.queue_depth + texts > self.config.max_queue:
+            raise QueueFullError(self.queue_depth, texts, self.config.max_queue)
+        self.after_waiting += texts
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self.after_executor, functools.partial(function, *args))
+        finally:
+            self.after_waiting -= texts
 
     def _batcher(self, embedder: InstructionEmbedder) -> MicroBatcher:
         return MicroBatcher(
