@@ -9,6 +9,9 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Exact-match tests compare vectors to 1e-5: they run in fp32 on every CPU. Tests of the bf16 fast path
+# ask for it explicitly (tests/embedding/test_precision.py, tests/integration/test_fast_path.py).
+os.environ.setdefault("PIE_PRECISION", "fp32")
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 IEB_DIR = SHARED / "ieb"

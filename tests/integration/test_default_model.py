@@ -11,7 +11,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def minilm():
-    return InstructionEmbedder("default", batch_size=64)
+    return InstructionEmbedder("default", batch_size=64, precision="fp32")  # the reference protocol
 
 
 def test_matches_sentence_transformers(minilm, ieb_dir):

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pie_embed.cli.main import ModelOption, PoolingOption, PromptOption, app, err_console, friendly_errors
+from pie_embed.cli.main import (
+    ModelOption,
+    PoolingOption,
+    PrecisionOption,
+    PromptOption,
+    app,
+    err_console,
+    friendly_errors,
+)
 
 if TYPE_CHECKING:
     from pie_embed.serving.state import ServingState
@@ -43,6 +51,7 @@ def serve(
     model: ModelOption = "default",
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
+    precision: PrecisionOption = "auto",
     index: Annotated[
         Path | None, typer.Option("--index", help="A `pie index build` folder served by /v1/retrieve.")
     ] = None,
@@ -118,6 +127,7 @@ def serve(
         model=model,
         prompt=prompt,
         pooling=pooling,
+        precision=precision,
         batch_size=batch_size,
         index=index,
         bank=bank or None,

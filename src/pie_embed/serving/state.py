@@ -68,7 +68,11 @@ class ServingState:
         """Validate ``config`` and load everything it names."""
         config.validate()
         embedder = InstructionEmbedder(
-            config.model, prompt=config.prompt, pooling=config.pooling, batch_size=config.batch_size
+            config.model,
+            prompt=config.prompt,
+            pooling=config.pooling,
+            batch_size=config.batch_size,
+            precision=config.precision,
         )
         notes: list[str] = []
         index = DemonstrationIndex.load(config.index) if config.index is not None else None

@@ -180,6 +180,7 @@ class DemonstrationIndex:
                 prompt=str(s["prompt_template"]),
                 pooling=str(s["pooling"]),
                 max_length=int(s["max_length"]),
+                precision=str(s.get("precision", "fp32")),
             )
         return self._embedder
 

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from pie_embed.embedding.precision import bf16_supported
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
 
 __all__ = [
@@ -70,17 +71,6 @@ class TrainResult:
     hard_negative_share: float
     history: list[dict[str, Any]] = field(default_factory=list)
     resumed_from: int | None = None  # global step of the checkpoint a resumed run started from
-
-
-def bf16_supported() -> bool:
-    """Whether this CPU multiplies bf16 natively (AMX tiles or AVX512-BF16); without it bf16 is slower."""
-    import torch
-
-    if torch.cuda.is_available():
-        return bool(torch.cuda.is_bf16_supported())
-    amx = getattr(torch.cpu, "_is_amx_tile_supported", None)
-    avx512_bf16 = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
-    return bool((amx and amx()) or (avx512_bf16 and avx512_bf16()))
 
 
 def _base_path(name: str) -> tuple[str, str]:
