@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def progress_bar(total: int, description: str, show: bool = True) -> Iterator[Callable[[int], None]]:
-    """Yields ``advance(n)``; a no-op when ``show`` is false."""
+def progress_bar(total: int | None, description: str, show: bool = True) -> Iterator[Callable[[int], None]]:
+    """Yields ``advance(n)``; a no-op when ``show`` is false. ``total`` None: a count without an end."""
     if not show:
         yield lambda n: None
         return

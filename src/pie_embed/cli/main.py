@@ -42,6 +42,14 @@ PoolingOption = Annotated[
 BatchOption = Annotated[int, typer.Option("--batch-size", "-b", min=1)]
 FieldOption = Annotated[str, typer.Option("--field", help="Column holding the instruction.")]
 InputFieldOption = Annotated[str, typer.Option("--input-field", help="Column holding the input.")]
+PrecisionOption = Annotated[
+    str,
+    typer.Option(
+        "--precision",
+        help="auto (bf16 where the CPU has AMX/AVX512-BF16, else fp32; PIE_PRECISION overrides), "
+        "fp32 or bf16.",
+    ),
+]
 InstructionOnlyOption = Annotated[
     bool, typer.Option("--instruction-only", help="Mean pooling over the instruction's own tokens only.")
 ]
@@ -96,6 +104,13 @@ def bench(
     instruction_only: InstructionOnlyOption = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute embeddings.")] = False,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")] = None,
+    precision: Annotated[
+        str,
+        typer.Option(
+            "--precision",
+            help="fp32 (the reference protocol), bf16, or auto (bf16 where the CPU has AMX/AVX512-BF16).",
+        ),
+    ] = "fp32",
 ) -> None:
     """Run the Instruction Embedding Benchmark (ICT + IIS) and/or cluster labeled files."""
     from pie_embed.benchmark.files import DEFAULT_IEB_DIR
@@ -116,6 +131,7 @@ def bench(
         seeds=seeds,
         batch_size=batch_size,
         instruction_tokens_only=instruction_only,
+        precision=precision,
     )
     console.print(results_table(results))
     if json_out:
@@ -127,7 +143,15 @@ def bench(
 @friendly_errors
 def embed(
     input_path: Annotated[Path, typer.Argument(help="JSON, JSONL, CSV, Parquet or saved HF dataset folder.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output .npy or .parquet file.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="A .npy or .parquet file (read whole), or a folder: the input is streamed into shards "
+            "that --resume continues.",
+        ),
+    ],
     model: ModelOption = "default",
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
@@ -147,10 +171,23 @@ def embed(
     no_normalize: Annotated[
         bool, typer.Option("--no-normalize", help="Keep raw (unnormalized) vectors.")
     ] = False,
+    precision: PrecisionOption = "auto",
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run into the same folder.")
+    ] = False,
+    shard_rows: Annotated[
+        int, typer.Option("--shard-rows", min=1, help="Rows per shard (folder output).")
+    ] = (50_000),
 ) -> None:
-    """Embed every instruction of a dataset; writes vectors plus a manifest (<output>.manifest.json)."""
+    """Embed every instruction of a dataset: vectors plus a manifest. A folder output streams any size."""
     from pie_embed.embedding.embedder import InstructionEmbedder
     from pie_embed.embedding.files import embed_file
+    from pie_embed.embedding.stream import embed_stream
+    from pie_embed.errors import ConfigError
+
+    single_file = output.suffix.lower() in (".npy", ".parquet")
+    if single_file and resume:
+        raise ConfigError("--resume continues a folder output (-o DIR); a single file is written at once")
 
     embedder = InstructionEmbedder(
         model,
@@ -159,7 +196,26 @@ def embed(
         normalize=not no_normalize,
         batch_size=batch_size,
         instruction_tokens_only=instruction_only,
+        precision=precision,
     )
+    if not single_file:
+        run = embed_stream(
+            embedder,
+            input_path,
+            output,
+            field=field,
+            input_field=input_field,
+            join=join,
+            split=split,
+            shard_rows=shard_rows,
+            resume=resume,
+        )
+        console.print(
+            f"embedded {run.rows:,} rows into {run.shards} shards ({run.resumed_shards} from an earlier run; "
+            f"{run.embedded:,} texts through the model, {run.copied:,} repeats copied) in {run.seconds:.1f}s "
+            f"-> {run.folder}"
+        )
+        return
     result = embed_file(
         embedder, input_path, output, field=field, input_field=input_field, join=join, split=split
     )

@@ -190,19 +190,18 @@ def _parse_json(path: Path, text: str) -> tuple[str, Any]:
 
 
 def _jsonl_rows(path: Path, text: str) -> list[_RawRow]:
-    rows: list[_RawRow] = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        where = f"line {number}"
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise _error(path, where, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
-        if not isinstance(value, dict):
-            raise _error(path, where, f"expected a JSON object, got {_type_name(value)}")
-        rows.append(_RawRow(number, where, value))
-    return rows
+    return [_jsonl_row(path, line, n) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
+
+
+def _jsonl_row(path: Path, line: str, number: int) -> _RawRow:
+    where = f"line {number}"
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise _error(path, where, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+    if not isinstance(value, dict):
+        raise _error(path, where, f"expected a JSON object, got {_type_name(value)}")
+    return _RawRow(number, where, value)
 
 
 def _is_label_dict(value: object) -> bool:
@@ -305,6 +304,13 @@ def _parquet_rows(path: Path) -> _Loaded:
 
 
 def _hf_rows(path: Path, split: str | None) -> _Loaded:
+    dataset, where, label_names = _open_hf(path, split)
+    rows = [_RawRow(n, f"{where}row {n}", row) for n, row in enumerate(dataset.to_list(), start=1)]
+    return _Loaded("hf-dataset", rows, columns=list(dataset.column_names), label_names=label_names)
+
+
+def _open_hf(path: Path, split: str | None) -> tuple[Any, str, dict[str, list[str]]]:
+    """The chosen split of a saved dataset (memory-mapped, not loaded), its error prefix and label names."""
     try:
         import datasets
     except ImportError:
@@ -331,8 +337,7 @@ def _hf_rows(path: Path, split: str | None) -> _Loaded:
         for name, feature in dataset.features.items()
         if isinstance(feature, datasets.ClassLabel)
     }
-    rows = [_RawRow(n, f"{where}row {n}", row) for n, row in enumerate(dataset.to_list(), start=1)]
-    return _Loaded("hf-dataset", rows, columns=list(dataset.column_names), label_names=label_names)
+    return dataset, where, label_names
 
 
 def _load(path: Path, *, field: str, label_field: str, split: str | None) -> _Loaded:
@@ -443,37 +448,188 @@ def read_instructions(
         raise _error(path, None, f"a list of strings has no labels (require_labels, field {label_field!r})")
     if require_labels and loaded.format != "ieb-label-dict":
         _check_columns(path, loaded, [label_field])
+    spec = _FieldSpec(field, label_field, input_field, join, require_labels, loaded.format)
     class_names = (loaded.label_names or {}).get(label_field)
-
-    records: list[InstructionRecord] = []
-    for raw in loaded.rows:
-        instruction = _string_field(path, raw, field, what="instruction")
-        text = instruction
-        if join != "none" and loaded.format != "json-strings":
-            extra = raw.row.get(input_field)
-            if extra is not None and not isinstance(extra, str):
-                raise _error(
-                    path, raw.where, f"field {input_field!r} is {_type_name(extra)}, expected a string"
-                )
-            text = _join_text(instruction, extra or "", join)
-        label = raw.label
-        if label is None and loaded.format != "json-strings":
-            value = raw.row.get(label_field)
-            if loaded.format == "csv" and value == "":
-                value = None
-            if class_names is not None and isinstance(value, int) and not isinstance(value, bool):
-                value = class_names[value] if 0 <= value < len(class_names) else None  # -1: no label
-            if value is not None:
-                label = str(value)
-        if label is None and require_labels:
-            if label_field not in raw.row:
-                reason = f"missing label field {label_field!r} (fields: {_listing(list(raw.row))})"
-            else:
-                state = "null" if raw.row[label_field] is None else "empty"
-                reason = f"{state} label in field {label_field!r}"
-            raise _error(path, raw.where, reason)
-        records.append(InstructionRecord(text=text, label=label, row=raw.row, line=raw.line))
+    records = [_record(path, raw, spec, class_names) for raw in loaded.rows]
     return InstructionDataset(records=records, path=path, format=loaded.format)
+
+
+@dataclass(frozen=True)
+class _FieldSpec:
+    field: str
+    label_field: str
+    input_field: str
+    join: str
+    require_labels: bool
+    format: str
+
+
+def _record(path: Path, raw: _RawRow, spec: _FieldSpec, class_names: list[str] | None) -> InstructionRecord:
+    """One row's instruction (joined with its input as asked), label and fields, or a one-line error."""
+    instruction = _string_field(path, raw, spec.field, what="instruction")
+    text = instruction
+    if spec.join != "none" and spec.format != "json-strings":
+        extra = raw.row.get(spec.input_field)
+        if extra is not None and not isinstance(extra, str):
+            raise _error(
+                path, raw.where, f"field {spec.input_field!r} is {_type_name(extra)}, expected a string"
+            )
+        text = _join_text(instruction, extra or "", spec.join)
+    label = raw.label
+    if label is None and spec.format != "json-strings":
+        value = raw.row.get(spec.label_field)
+        if spec.format == "csv" and value == "":
+            value = None
+        if class_names is not None and isinstance(value, int) and not isinstance(value, bool):
+            value = class_names[value] if 0 <= value < len(class_names) else None  # -1: no label
+        if value is not None:
+            label = str(value)
+    if label is None and spec.require_labels:
+        if spec.label_field not in raw.row:
+            reason = f"missing label field {spec.label_field!r} (fields: {_listing(list(raw.row))})"
+        else:
+            state = "null" if raw.row[spec.label_field] is None else "empty"
+            reason = f"{state} label in field {spec.label_field!r}"
+        raise _error(path, raw.where, reason)
+    return InstructionRecord(text=text, label=label, row=raw.row, line=raw.line)
+
+
+# ------------------------------------------------------------------------------------------- streaming
+
+
+def _jsonl_stream(path: Path) -> Iterator[_RawRow]:
+    try:
+        stream = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise _error(path, None, f"cannot read: {exc.strerror}") from None
+    with stream:
+        try:
+            for number, line in enumerate(stream, start=1):
+                if line.strip():
+                    yield _jsonl_row(path, line, number)
+        except UnicodeDecodeError as exc:
+            raise _error(path, None, f"not UTF-8 text: {exc.reason}") from None
+
+
+def _csv_stream(path: Path) -> tuple[list[str], Iterator[_RawRow]]:
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))
+    stream = path.open(encoding="utf-8-sig", newline="")
+    reader = csv.reader(stream, strict=True)
+    header: list[str] = []
+    try:
+        for cells in reader:
+            if cells:
+                header = cells
+                break
+    except (csv.Error, UnicodeDecodeError) as exc:
+        stream.close()
+        raise _error(path, f"line {reader.line_num}", f"invalid CSV: {exc}") from None
+    duplicates = sorted({c for c in header if header.count(c) > 1})
+    if duplicates:
+        stream.close()
+        raise _error(path, "header", f"duplicate header columns: {_listing(duplicates)}")
+
+    def rows() -> Iterator[_RawRow]:
+        number = 0
+        with stream:
+            try:
+                while True:
+                    start = reader.line_num + 1
+                    try:
+                        cells = next(reader)
+                    except StopIteration:
+                        return
+                    if not cells:
+                        continue
+                    number += 1
+                    where = f"row {number} (line {start})"
+                    if len(cells) != len(header):
+                        raise _error(path, where, f"has {len(cells)} fields but the header has {len(header)}")
+                    yield _RawRow(number, where, dict(zip(header, cells, strict=True)))
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise _error(path, f"line {reader.line_num}", f"invalid CSV: {exc}") from None
+
+    return header, rows()
+
+
+def _parquet_stream(path: Path, batch_rows: int) -> tuple[list[str], Iterator[_RawRow]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise _error(path, None, f"not a readable Parquet file: {exc}") from None
+
+    def rows() -> Iterator[_RawRow]:
+        number = 0
+        for batch in parquet.iter_batches(batch_size=batch_rows):
+            for row in batch.to_pylist():
+                number += 1
+                yield _RawRow(number, f"row {number}", row)
+
+    return list(parquet.schema_arrow.names), rows()
+
+
+def _hf_stream(dataset: Any, where: str, batch_rows: int) -> Iterator[_RawRow]:
+    for start in range(0, len(dataset), batch_rows):
+        for offset, row in enumerate(
+            dataset.select(range(start, min(start + batch_rows, len(dataset)))).to_list()
+        ):
+            number = start + offset + 1
+            yield _RawRow(number, f"{where}row {number}", row)
+
+
+def iter_instructions(
+    path: str | Path,
+    field: str = "instruction",
+    label_field: str = "label",
+    input_field: str = "input",
+    join: str = "none",
+    split: str | None = None,
+    *,
+    chunk_rows: int = 10_000,
+) -> Iterator[list[InstructionRecord]]:
+    """:func:`read_instructions` as consecutive chunks of ``chunk_rows`` records, holding one chunk at a
+    time: JSONL, CSV, Parquet and saved HF datasets are streamed (a JSON document is parsed whole)."""
+    path = Path(path)
+    _validate_join(path, join)
+    _check_path(path)
+    columns: list[str] | None = None
+    label_names: dict[str, list[str]] | None = None
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        dataset, where, label_names = _open_hf(path, split)
+        fmt, columns, rows = "hf-dataset", list(dataset.column_names), _hf_stream(dataset, where, chunk_rows)
+    elif split is not None:
+        raise _error(path, None, f"split {split!r} only applies to a saved Hugging Face dataset directory")
+    elif suffix == ".csv":
+        fmt = "csv"
+        columns, rows = _csv_stream(path)
+    elif suffix == ".parquet":
+        fmt = "parquet"
+        columns, rows = _parquet_stream(path, chunk_rows)
+    elif suffix == ".jsonl":
+        fmt, rows = "jsonl", _jsonl_stream(path)
+    else:
+        loaded = _load(path, field=field, label_field=label_field, split=None)
+        fmt, columns, rows = loaded.format, loaded.columns, iter(loaded.rows)
+    if columns is not None and fmt != "json-strings":
+        _check_columns(path, _Loaded(fmt, [], columns=columns), [field])
+    spec = _FieldSpec(field, label_field, input_field, join, False, fmt)
+    class_names = (label_names or {}).get(label_field)
+    chunk: list[InstructionRecord] = []
+    seen = False
+    for raw in rows:
+        chunk.append(_record(path, raw, spec, class_names))
+        if len(chunk) >= chunk_rows:
+            seen = True
+            yield chunk
+            chunk = []
+    if chunk or not seen:
+        if not chunk:
+            raise _error(path, None, "no instructions found")
+        yield chunk
 
 
 def _int_label(value: object) -> int | None:

@@ -305,8 +305,13 @@ def _embeddings_suffix(path: Path) -> str:
 
 
 def read_embeddings(path: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
-    """Read embeddings written by :func:`write_embeddings` and check them against their manifest."""
+    """Read embeddings written by :func:`write_embeddings` (or a finished shard folder of a streamed
+    ``pie embed``) and check them against their manifest."""
     path = Path(path)
+    if path.is_dir():
+        from pie_embed.data.shards import read_shards
+
+        return read_shards(path)
     suffix = _embeddings_suffix(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")

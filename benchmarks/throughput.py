@@ -1,0 +1,215 @@
+"""Embedding throughput on the IEB instructions: pie-embed's fast path against SentenceTransformer.encode.
+
+    .venv/bin/python benchmarks/throughput.py                          # -> benchmarks/results/throughput.json
+    .venv/bin/python benchmarks/throughput.py --json out.json --rounds 3
+    .venv/bin/python benchmarks/throughput.py --markdown               # the BENCHMARKS.md table
+
+Side by side in one process, alternating round by round (this machine's speed drifts):
+- sentence-transformers: ``SentenceTransformer(folder).encode(texts, batch_size=32)``, fp32, what a user
+  would pick;
+- pie-embed ``precision="fp32"`` and ``precision="auto"`` (bf16 where the CPU has AMX / AVX512-BF16),
+  both with length buckets.
+Texts: the 3,291 ICT instructions of eft_test (each run embeds all of them, nothing cached). Quality:
+ICT ARI (mean of 10 k-means seeds; seed 0 also kept) and IIS Spearman of each pie-embed precision, and
+the deltas to fp32.
+Compute bound: measured peak matmul GFLOP/s of this CPU in fp32 and bf16 (2,048-square matmuls), and
+the model's FLOPs per real token (2 x non-embedding weights + attention), so the fraction reached is
+tokens/s x FLOP/token / peak.
+
+Models: the default all-MiniLM-L6-v2, the trained pie-minilm (when built), and the SmolLM2-135M decoder
+(pie-embed only: sentence-transformers does not load its GGUF).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from pie_embed import InstructionEmbedder
+from pie_embed.benchmark.files import DEFAULT_IEB_DIR
+from pie_embed.benchmark.ieb import load_ieb
+from pie_embed.benchmark.tasks import evaluate_clustering, evaluate_similarity
+from pie_embed.embedding.precision import bf16_supported
+from pie_embed.errors import ModelNotFoundError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def peak_gflops(dtype: torch.dtype, size: int = 2048, repeats: int = 5) -> float:
+    a = torch.randn(size, size, dtype=dtype)
+    b = torch.randn(size, size, dtype=dtype)
+    a @ b
+    started = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * size**3 * repeats / (time.perf_counter() - started) / 1e9
+
+
+def flops_per_token(embedder: InstructionEmbedder, mean_tokens: float) -> float:
+    model = embedder.loaded.model
+    config = model.config
+    embedding_weights = sum(p.numel() for n, p in model.named_parameters() if "embed" in n)
+    dense = sum(p.numel() for p in model.parameters()) - embedding_weights
+    attention = 4 * config.num_hidden_layers * mean_tokens * config.hidden_size  # QK^T and AV
+    return 2 * dense + attention
+
+
+def sentence_transformers_folder(embedder: InstructionEmbedder) -> str | None:
+    """The folder sentence-transformers can load for this model (None for GGUF decoders)."""
+    path = getattr(embedder.loaded.model, "name_or_path", "")
+    return (
+        path
+        if path and (Path(path) / "config.json").is_file() and embedder.loaded.family == "encoder"
+        else None
+    )
+
+
+def quality(embedder: InstructionEmbedder, ieb: Any) -> dict[str, float]:
+    ict = embedder.encode(ieb.ict.texts)
+    first = embedder.encode([p.text1 for p in ieb.pairs])
+    second = embedder.encode([p.text2 for p in ieb.pairs])
+    clustering = evaluate_clustering(ict, ieb.ict.labels, seeds=10)
+    return {
+        # one k-means seed swings by +-0.03 under any perturbation of the vectors: the 10-seed mean is the
+        # measure of quality, seed 0 is kept for comparison with `pie bench`
+        "ict_ari": clustering.ari_mean,
+        "ict_ari_seed0": clustering.scores.ari,
+        "iis_spearman": evaluate_similarity(first, second, [p.label for p in ieb.pairs]).spearman,
+    }
+
+
+def embedder_runner(embedder: InstructionEmbedder) -> Any:
+    return lambda texts: embedder.encode(texts, show_progress=False)
+
+
+def timed(encode: Any, texts: list[str]) -> float:
+    started = time.perf_counter()
+    encode(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def measure_model(
+    name: str, ieb: Any, rounds: int, peaks: dict[str, float], texts: list[str]
+) -> dict[str, Any]:
+    embedders = {p: InstructionEmbedder(name, precision=p) for p in ("fp32", "auto")}
+    fast = embedders["auto"]
+    runners = {f"pie-embed {p}": embedder_runner(e) for p, e in embedders.items()}
+    folder = sentence_transformers_folder(fast)
+    if folder is not None:
+        from sentence_transformers import SentenceTransformer
+
+        st = SentenceTransformer(folder, device="cpu")
+        runners["sentence-transformers fp32"] = lambda t: st.encode(t, batch_size=32, show_progress_bar=False)
+    for run in runners.values():  # warm-up
+        run(texts[:64])
+    speeds: dict[str, list[float]] = {key: [] for key in runners}
+    for _ in range(rounds):
+        for key, run in runners.items():
+            speeds[key].append(timed(run, texts))
+    fast.encode(texts)
+    mean_tokens = float(np.mean(fast.last_stats.tokens))
+    per_token = flops_per_token(fast, mean_tokens)
+    row: dict[str, Any] = {
+        "model": name,
+        "family": fast.loaded.family,
+        "precision_auto": fast.precision,
+        "texts": len(texts),
+        "mean_tokens": round(mean_tokens, 1),
+        "mflop_per_token": round(per_token / 1e6, 1),
+        "texts_per_s": {key: round(float(np.median(v)), 1) for key, v in speeds.items()},
+        "texts_per_s_rounds": {key: [round(x, 1) for x in v] for key, v in speeds.items()},
+    }
+    for precision, embedder in embedders.items():
+        label = f"pie-embed {precision}"
+        achieved = row["texts_per_s"][label] * mean_tokens * per_token / 1e9
+        peak = peaks["bf16" if embedder.precision == "bf16" else "fp32"]
+        row.setdefault("compute_bound_fraction", {})[label] = round(achieved / peak, 3)
+    scores = {p: quality(e, ieb) for p, e in embedders.items()}
+    row["quality"] = {p: {k: round(v, 4) for k, v in s.items()} for p, s in scores.items()}
+    row["ict_ari_delta"] = round(scores["auto"]["ict_ari"] - scores["fp32"]["ict_ari"], 4)
+    row["iis_spearman_delta"] = round(scores["auto"]["iis_spearman"] - scores["fp32"]["iis_spearman"], 4)
+    baseline = row["texts_per_s"].get("sentence-transformers fp32")
+    if baseline:
+        row["speedup_vs_sentence_transformers"] = round(row["texts_per_s"]["pie-embed auto"] / baseline, 2)
+        row["fp32_speedup_vs_sentence_transformers"] = round(
+            row["texts_per_s"]["pie-embed fp32"] / baseline, 2
+        )
+    row["speedup_vs_pie_fp32"] = round(
+        row["texts_per_s"]["pie-embed auto"] / row["texts_per_s"]["pie-embed fp32"], 2
+    )
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    ieb = load_ieb(DEFAULT_IEB_DIR, [])
+    texts = ieb.ict.texts
+    peaks = {"fp32": peak_gflops(torch.float32)}
+    peaks["bf16"] = peak_gflops(torch.bfloat16) if bf16_supported() else peaks["fp32"]
+    results: dict[str, Any] = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
+        "threads": torch.get_num_threads(),
+        "native_bf16": bf16_supported(),
+        "peak_gflops": {k: round(v, 1) for k, v in peaks.items()},
+        "models": [],
+    }
+    for name in args.models:
+        try:
+            results["models"].append(measure_model(name, ieb, args.rounds, peaks, texts))
+        except ModelNotFoundError as error:
+            print(f"skipping {name}: {error}")
+    default = results["models"][0]
+    for key in ("speedup_vs_sentence_transformers", "ict_ari_delta", "iis_spearman_delta"):
+        results[key] = default.get(key)
+    return results
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [
+        "| model | sentence-transformers fp32 | pie-embed fp32 | pie-embed auto | speed-up vs ST | "
+        "of compute bound | ICT ARI fp32 -> auto | IIS fp32 -> auto |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in results["models"]:
+        speeds = row["texts_per_s"]
+        quality_rows = row["quality"]
+        lines.append(
+            f"| {row['model']} ({row['precision_auto']}) | {speeds.get('sentence-transformers fp32', '-')} | "
+            f"{speeds['pie-embed fp32']} | {speeds['pie-embed auto']} | "
+            f"{row.get('speedup_vs_sentence_transformers', '-')}x | "
+            f"{row['compute_bound_fraction']['pie-embed auto']:.0%} | "
+            f"{quality_rows['fp32']['ict_ari']:.3f} -> {quality_rows['auto']['ict_ari']:.3f} | "
+            f"{quality_rows['fp32']['iis_spearman']:.3f} -> {quality_rows['auto']['iis_spearman']:.3f} |"
+        )
+    lines.append(f"\nPeak matmul on this CPU: {results['peak_gflops']} GFLOP/s.")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--models", nargs="+", default=["default", "pie-minilm", "smollm2-135m"])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "throughput.json")
+    parser.add_argument("--markdown", action="store_true", help="Print the table from --json and stop.")
+    args = parser.parse_args()
+    if args.markdown:
+        print(markdown(json.loads(args.json.read_text())))
+        return
+    results = run(args)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()

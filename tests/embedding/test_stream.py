@@ -1,0 +1,101 @@
+"""Streaming `pie embed` into shards: same vectors as one call, duplicates embedded once, resumable."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pie_embed import InstructionEmbedder
+from pie_embed.data.shards import ShardFolder
+from pie_embed.data.writers import read_embeddings, texts_sha256
+from pie_embed.embedding.stream import embed_stream
+from pie_embed.errors import DataError
+
+PIE = str(Path(sys.executable).with_name("pie"))
+
+
+def write_input(path: Path, rows: int, distinct: int) -> list[str]:
+    texts = [f"Instruction {i % distinct}: rewrite the sentence in the passive voice." for i in range(rows)]
+    path.write_text("".join(json.dumps({"instruction": t, "id": i}) + "\n" for i, t in enumerate(texts)))
+    return texts
+
+
+def test_shards_hold_the_same_vectors_as_one_call(tiny_encoder_dir: Path, tmp_path: Path) -> None:
+    texts = write_input(tmp_path / "in.jsonl", 230, 90)
+    embedder = InstructionEmbedder(str(tiny_encoder_dir))
+    result = embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "out", shard_rows=50)
+    assert (result.rows, result.shards, result.resumed_shards) == (230, 5, 0)
+    assert result.embedded == 90 and result.copied == 230 - 90 - 0  # every repeat after shard 0 is copied
+    vectors, manifest = read_embeddings(tmp_path / "out")
+    np.testing.assert_allclose(vectors, embedder.encode(texts), atol=1e-5)
+    assert manifest.count == 230 and manifest.texts_sha256 == texts_sha256(texts)
+    assert np.array_equal(vectors[0], vectors[90])  # a repeat is a copy of its first occurrence
+
+
+def test_resume_recomputes_nothing_and_ends_identical(
+    tiny_encoder_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    write_input(tmp_path / "in.jsonl", 230, 200)
+    embedder = InstructionEmbedder(str(tiny_encoder_dir))
+    embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "whole", shard_rows=50)
+
+    calls = {"n": 0}
+    real_encode = embedder.encode
+
+    def crash_on_third_shard(texts, show_progress=None):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # as if stopped mid-run
+        return real_encode(texts, show_progress=show_progress)
+
+    monkeypatch.setattr(embedder, "encode", crash_on_third_shard)
+    with pytest.raises(KeyboardInterrupt):
+        embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "cut", shard_rows=50)
+    assert sorted(ShardFolder(tmp_path / "cut").done()) == [0, 1]
+    with pytest.raises(DataError, match="not finished"):
+        read_embeddings(tmp_path / "cut")
+    with pytest.raises(DataError, match="pass --resume"):
+        embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "cut", shard_rows=50)
+    with pytest.raises(DataError, match=r"other settings \(shard_rows\)"):
+        embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "cut", shard_rows=60, resume=True)
+
+    monkeypatch.setattr(embedder, "encode", real_encode)
+    resumed = embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "cut", shard_rows=50, resume=True)
+    assert resumed.resumed_shards == 2 and resumed.shards == 5
+    for name in sorted(os.listdir(tmp_path / "whole")):
+        if name.endswith(".npy"):
+            assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "cut" / name).read_bytes()
+    assert (
+        read_embeddings(tmp_path / "cut")[1].embeddings_sha256
+        == read_embeddings(tmp_path / "whole")[1].embeddings_sha256
+    )
+
+
+def test_kill_9_mid_run_then_resume(tiny_encoder_dir: Path, tmp_path: Path) -> None:
+    """A real `pie embed` process killed with SIGKILL, resumed, and compared with an uninterrupted run."""
+    write_input(tmp_path / "in.jsonl", 40_000, 40_000)
+    command = [PIE, "embed", str(tmp_path / "in.jsonl"), "-m", str(tiny_encoder_dir), "--shard-rows", "1000"]
+    env = {**os.environ, "PIE_PRECISION": "fp32"}
+    process = subprocess.Popen([*command, "-o", str(tmp_path / "cut")], env=env, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not (tmp_path / "cut" / "shard-00002.json").exists():
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (tmp_path / "cut" / "manifest.json").exists()  # it really was cut short
+    assert subprocess.run([*command, "-o", str(tmp_path / "cut")], env=env).returncode == 2  # needs --resume
+    assert subprocess.run([*command, "-o", str(tmp_path / "cut"), "--resume"], env=env).returncode == 0
+    assert subprocess.run([*command, "-o", str(tmp_path / "whole")], env=env).returncode == 0
+    cut, whole = read_embeddings(tmp_path / "cut"), read_embeddings(tmp_path / "whole")
+    assert np.array_equal(cut[0], whole[0]) and cut[1].embeddings_sha256 == whole[1].embeddings_sha256
+    leftovers = [p.name for p in (tmp_path / "cut").iterdir() if p.name.startswith(".")]
+    assert all(name.endswith(".tmp") for name in leftovers)  # at most a half-written temporary file
