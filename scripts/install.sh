@@ -23,7 +23,7 @@ done
 PY=.venv/bin/python
 "$PY" -m pip install -qq --disable-pip-version-check torch==2.13.0
 extras="gguf,label,train,tools,serve"
-[ "$dev" = 1 ] && extras="gguf,label,train,tools,serve,hf,dev"
+[ "$dev" = 1 ] && extras="gguf,label,train,tools,serve,ray,hf,dev"
 "$PY" -m pip install -qq --disable-pip-version-check -e ".[$extras]"
 if [ "$dev" = 1 ] || [ "$models" = 1 ]; then
   bash scripts/install_models.sh "$PY"

@@ -177,7 +177,14 @@ def embed(
     ] = False,
     shard_rows: Annotated[
         int, typer.Option("--shard-rows", min=1, help="Rows per shard (folder output).")
-    ] = (50_000),
+    ] = 50_000,
+    engine: Annotated[
+        str, typer.Option("--engine", help="local, or ray (Ray Data; a local Ray unless --ray-address).")
+    ] = "local",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Model actors for --engine ray.")] = 1,
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", help="Ray cluster to run on, e.g. ray://head:10001.")
+    ] = None,
 ) -> None:
     """Embed every instruction of a dataset: vectors plus a manifest. A folder output streams any size."""
     from pie_embed.embedding.embedder import InstructionEmbedder
@@ -188,6 +195,10 @@ def embed(
     single_file = output.suffix.lower() in (".npy", ".parquet")
     if single_file and resume:
         raise ConfigError("--resume continues a folder output (-o DIR); a single file is written at once")
+    if engine not in ("local", "ray"):
+        raise ConfigError(f"--engine must be local or ray, got {engine!r}")
+    if engine == "ray" and (single_file or resume):
+        raise ConfigError("--engine ray writes a folder of Parquet files (-o DIR) and has no --resume")
 
     embedder = InstructionEmbedder(
         model,
@@ -198,6 +209,35 @@ def embed(
         instruction_tokens_only=instruction_only,
         precision=precision,
     )
+    if engine == "ray":
+        from pie_embed.embedding.ray_engine import embed_with_ray
+
+        settings = {
+            "model": model,
+            "prompt": prompt,
+            "pooling": pooling,
+            "precision": precision,
+            "batch_size": batch_size,
+            "normalize": not no_normalize,
+            "instruction_tokens_only": instruction_only,
+        }
+        done = embed_with_ray(
+            embedder,
+            settings,
+            input_path,
+            output,
+            field=field,
+            input_field=input_field,
+            join=join,
+            split=split,
+            workers=workers,
+            address=ray_address,
+        )
+        console.print(
+            f"embedded {done.rows:,} rows with {done.workers} Ray worker(s) into {done.files} Parquet files "
+            f"in {done.seconds:.1f}s -> {done.folder}"
+        )
+        return
     if not single_file:
         run = embed_stream(
             embedder,

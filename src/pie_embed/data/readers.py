@@ -388,7 +388,8 @@ def _validate_join(path: Path, join: str) -> None:
     )
 
 
-def _join_text(instruction: str, extra: str, join: str) -> str:
+def join_text(instruction: str, extra: str, join: str) -> str:
+    """The instruction and its input combined as ``join`` says (see :func:`read_instructions`)."""
     if join == "none" or not extra.strip():
         return instruction
     if join == "newline":
@@ -474,7 +475,7 @@ def _record(path: Path, raw: _RawRow, spec: _FieldSpec, class_names: list[str] |
             raise _error(
                 path, raw.where, f"field {spec.input_field!r} is {_type_name(extra)}, expected a string"
             )
-        text = _join_text(instruction, extra or "", spec.join)
+        text = join_text(instruction, extra or "", spec.join)
     label = raw.label
     if label is None and spec.format != "json-strings":
         value = raw.row.get(spec.label_field)

@@ -311,6 +311,11 @@ def read_embeddings(path: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
     if path.is_dir():
         from pie_embed.data.shards import read_shards
 
+        manifest_file = path / "manifest.json"
+        if manifest_file.is_file() and '"pie-embed-ray-parquet"' in manifest_file.read_text(encoding="utf-8"):
+            from pie_embed.embedding.ray_engine import read_ray_output
+
+            return read_ray_output(path)
         return read_shards(path)
     suffix = _embeddings_suffix(path)
     if not path.is_file():

@@ -1,0 +1,208 @@
+"""`pie embed --engine ray`: the same job on Ray Data, from one machine to a cluster.
+
+read (Ray's reader for the format) -> map_batches(texts) -> map_batches(actor pool, one model per actor)
+-> write_parquet. Order is preserved, so the Parquet files, read in name order, hold the rows in input
+order; a ``manifest.json`` written afterwards makes the folder readable by ``read_embeddings``.
+Point ``address`` at ``ray://head:10001`` (or run on a cluster node with ``address="auto"``) to scale out;
+without one, Ray starts on this machine and the actors form a local worker pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pie_embed.data.readers import JOIN_MODES, join_text
+from pie_embed.data.writers import EmbeddingManifest, atomic_write_text
+from pie_embed.embedding.embedder import InstructionEmbedder
+from pie_embed.errors import ConfigError, DataError, MissingExtraError
+
+RAY_FORMAT = "pie-embed-ray-parquet"
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass
+class RayResult:
+    folder: Path
+    manifest_path: Path
+    rows: int
+    files: int
+    workers: int
+    seconds: float
+
+
+class _EmbedActor:
+    """Holds one embedder; Ray calls it with batches of texts."""
+
+    def __init__(self, settings: dict[str, Any], threads: int) -> None:
+        import torch
+
+        torch.set_num_threads(threads)
+        self.embedder = InstructionEmbedder(**settings)
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
+        texts = [str(text) for text in batch["text"]]
+        vectors = self.embedder.encode(texts, show_progress=False)
+        return {"text": texts, "embedding": list(vectors)}
+
+
+def _texts(
+    batch: dict[str, np.ndarray], field: str, input_field: str, join: str, source: str
+) -> dict[str, Any]:
+    if field not in batch:
+        raise DataError(f"{source}: missing column {field!r} (columns: {', '.join(map(repr, batch))})")
+    texts = []
+    for i, value in enumerate(batch[field]):
+        if not isinstance(value, str) or not value.strip():
+            raise DataError(f"{source}: empty or non-string instruction in field {field!r} ({value!r})")
+        extra = batch[input_field][i] if join != "none" and input_field in batch else ""
+        texts.append(join_text(value, extra if isinstance(extra, str) else "", join))
+    return {"text": texts}
+
+
+def _read(ray: Any, path: Path, split: str | None) -> Any:
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        import datasets
+
+        loaded = datasets.load_from_disk(str(path))
+        if isinstance(loaded, datasets.DatasetDict):
+            loaded = loaded[split or "train"]
+        return ray.data.from_huggingface(loaded)
+    if suffix == ".jsonl":
+        return ray.data.read_json(str(path), lines=True)
+    if suffix == ".parquet":
+        return ray.data.read_parquet(str(path))
+    if suffix == ".csv":
+        return ray.data.read_csv(str(path))
+    raise ConfigError(f"{path}: the ray engine reads .jsonl, .parquet, .csv or a saved HF dataset folder")
+
+
+def embed_with_ray(
+    embedder: InstructionEmbedder,
+    settings: dict[str, Any],
+    input_path: str | Path,
+    output: str | Path,
+    *,
+    field: str = "instruction",
+    input_field: str = "input",
+    join: str = "none",
+    split: str | None = None,
+    workers: int = 1,
+    batch_rows: int = 1024,
+    address: str | None = None,
+) -> RayResult:
+    """Embed ``input_path`` on Ray Data with ``workers`` model actors. ``settings`` are the
+    :class:`InstructionEmbedder` keyword arguments each actor builds its model from (model, prompt,
+    pooling, precision, batch_size); ``embedder``, built from them here, checked them and describes the
+    output."""
+    try:
+        import ray
+    except ImportError:
+        raise MissingExtraError("ray", "ray") from None
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {workers}")
+    if join not in JOIN_MODES and not ("{instruction}" in join and "{input}" in join):
+        raise ConfigError(f"invalid join {join!r}")
+    input_path, output = Path(input_path), Path(output)
+    if not input_path.exists():
+        raise DataError(f"{input_path}: file not found")
+    if output.exists() and any(output.iterdir()):
+        raise DataError(f"{output}: exists and is not empty; choose a new folder for the ray engine")
+    started = time.perf_counter()
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = False
+    threads = max(1, (os.cpu_count() or 1) // workers) if address is None else max(1, os.cpu_count() or 1)
+    source = str(input_path)
+    dataset = _read(ray, input_path, split).map_batches(
+        _texts,
+        fn_kwargs={"field": field, "input_field": input_field, "join": join, "source": source},
+        batch_format="numpy",
+    )
+    dataset = dataset.map_batches(
+        _EmbedActor,
+        fn_constructor_kwargs={"settings": settings, "threads": threads},
+        batch_size=batch_rows,
+        batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=workers),
+        # Ray must keep a CPU free for the read tasks, or actors holding every CPU starve them (deadlock);
+        # the actors' torch threads use the cores regardless of this bookkeeping.
+        num_cpus=max(0.1, ((os.cpu_count() or 1) - 1) / workers) if address is None else 1,
+    )
+    output.mkdir(parents=True, exist_ok=True)
+    dataset.write_parquet(str(output))
+    manifest = _manifest(output, embedder, source)
+    manifest_path = output / MANIFEST_FILE
+    atomic_write_text(
+        manifest_path, json.dumps({"format": RAY_FORMAT, **manifest.to_dict()}, indent=2) + "\n"
+    )
+    return RayResult(
+        output, manifest_path, manifest.count, len(_parts(output)), workers, time.perf_counter() - started
+    )
+
+
+def _parts(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.parquet"))
+
+
+def _iter_parts(folder: Path) -> Any:
+    import pyarrow.parquet as pq
+
+    for part in _parts(folder):
+        for batch in pq.ParquetFile(part).iter_batches():
+            texts = batch.column("text").to_pylist()
+            vectors = np.asarray(batch.column("embedding").to_pylist(), dtype=np.float32)
+            yield texts, vectors
+
+
+def _manifest(folder: Path, embedder: InstructionEmbedder, source: str) -> EmbeddingManifest:
+    """Count and checksums over the written files, streamed (the same digests as the local engine)."""
+    text_digest, vector_digest = hashlib.sha256(), hashlib.sha256()
+    count, dimension = 0, 0
+    for texts, vectors in _iter_parts(folder):
+        for text in texts:
+            if count:
+                text_digest.update(b"\x00")
+            text_digest.update(text.encode("utf-8"))
+            count += 1
+        dimension = vectors.shape[1]
+        vector_digest.update(np.ascontiguousarray(vectors).tobytes())
+    described = embedder.describe()
+    return EmbeddingManifest(
+        model=str(described["model"]),
+        prompt=str(described["prompt"]),
+        pooling=str(described["pooling"]),
+        normalize=True,
+        dimension=dimension,
+        count=count,
+        texts_sha256=text_digest.hexdigest(),
+        embeddings_sha256=vector_digest.hexdigest(),
+        source=source,
+        extra={"engine": "ray", "precision": described["precision"]},
+    )
+
+
+def read_ray_output(folder: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
+    """The vectors of a finished ray-engine folder, in input order, checked against its manifest."""
+    folder = Path(folder)
+    data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    data.pop("format", None)
+    manifest = EmbeddingManifest.from_dict(data, origin=str(folder / MANIFEST_FILE))
+    parts = [vectors for _, vectors in _iter_parts(folder)]
+    vectors = np.concatenate(parts) if parts else np.zeros((0, manifest.dimension), np.float32)
+    if (
+        len(vectors) != manifest.count
+        or hashlib.sha256(vectors.tobytes()).hexdigest() != manifest.embeddings_sha256
+    ):
+        raise DataError(f"{folder}: Parquet files do not match {MANIFEST_FILE} (folder changed?)")
+    return vectors, manifest
