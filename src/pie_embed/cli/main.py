@@ -177,7 +177,7 @@ def embed(
     ] = False,
     shard_rows: Annotated[
         int, typer.Option("--shard-rows", min=1, help="Rows per shard (folder output).")
-    ] = 50_000,
+    ] = 10_000,
     engine: Annotated[
         str, typer.Option("--engine", help="local, or ray (Ray Data; a local Ray unless --ray-address).")
     ] = "local",

@@ -22,7 +22,7 @@ from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.progress import progress_bar
 
-DEFAULT_SHARD_ROWS = 50_000
+DEFAULT_SHARD_ROWS = 10_000  # 10k rows: ~1.5 GB peak with MiniLM; 50k rows reached 2.6 GB
 
 
 @dataclass

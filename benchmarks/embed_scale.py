@@ -1,0 +1,150 @@
+"""`pie embed` at 10k / 100k / 1M instructions: time, throughput and peak memory for each engine.
+
+    .venv/bin/python benchmarks/embed_scale.py             # -> benchmarks/results/embed_scale.json
+    .venv/bin/python benchmarks/embed_scale.py --sizes 10000 100000 --engines local ray
+    .venv/bin/python benchmarks/embed_scale.py --markdown
+
+Inputs are synthesised once into benchmarks/.data/ (git-ignored): each row joins the instruction of one
+random ../shared/corpora row with the first sentence of another, so nearly every row is a distinct text
+(duplicates would be embedded once and flatter the numbers). Each run is a fresh `pie embed` process
+writing a shard folder (local) or Parquet (ray, --workers 2 on a local Ray); peak RSS is the largest
+resident size of the process tree, sampled every 0.2 s (Ray's actors included). Rows already in the JSON
+are skipped, so the script can be stopped and rerun.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ROOT.parent / "shared" / "corpora"
+DATA = ROOT / "benchmarks" / ".data"
+PIE = str(Path(sys.executable).with_name("pie"))
+ENGINES = {"local": [], "ray": ["--engine", "ray", "--workers", "2"]}
+
+
+def instructions() -> list[str]:
+    found = []
+    for path in sorted(CORPORA.glob("*.jsonl")):
+        for line in path.open(encoding="utf-8"):
+            row = json.loads(line)
+            text = row.get("instruction") or row.get("prompt") or row.get("question") or row.get("text")
+            if isinstance(text, str) and 5 <= len(text) <= 400:
+                found.append(" ".join(text.split()))
+    return found
+
+
+def synthesise(rows: int) -> Path:
+    path = DATA / f"instructions_{rows}.jsonl"
+    if path.exists():
+        return path
+    DATA.mkdir(parents=True, exist_ok=True)
+    pool = instructions()
+    rng = random.Random(rows)
+    temp = path.with_suffix(".tmp")
+    with temp.open("w", encoding="utf-8") as stream:
+        for i in range(rows):
+            first, second = rng.choice(pool), rng.choice(pool)
+            clause = second.split(". ")[0].rstrip(".")
+            stream.write(json.dumps({"id": i, "instruction": f"{first} {clause}."}) + "\n")
+    temp.rename(path)
+    return path
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and all its descendants."""
+    total, todo = 0, [pid]
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+def measure(rows: int, engine: str, limit_s: float) -> dict[str, Any]:
+    source = synthesise(rows)
+    output = DATA / f"out_{engine}_{rows}"
+    shutil.rmtree(output, ignore_errors=True)
+    command = [PIE, "embed", str(source), "-o", str(output), *ENGINES[engine]]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        if time.perf_counter() - started > limit_s:
+            process.kill()
+            break
+        time.sleep(0.2)
+    seconds = time.perf_counter() - started
+    log = process.stdout.read() if process.stdout else ""
+    if engine == "ray":
+        subprocess.run([str(Path(sys.executable).with_name("ray")), "stop", "--force"], capture_output=True)
+    shutil.rmtree(output, ignore_errors=True)
+    return {
+        "rows": rows,
+        "engine": engine,
+        "status": process.returncode,
+        "seconds": round(seconds, 1),
+        "rows_per_s": round(rows / seconds, 1),
+        "peak_rss_gb": round(peak / 1e9, 2),
+        "log": log.strip().splitlines()[-1:] if log else [],
+    }
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    lines = ["| rows | engine | time (s) | rows/s | peak RSS (GB) | status |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {r['rows']:,} | {r['engine']} | {r['seconds']} | {r['rows_per_s']} | {r['peak_rss_gb']} | "
+            f"{'ok' if r['status'] == 0 else r['status']} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--engines", nargs="+", choices=list(ENGINES), default=list(ENGINES))
+    parser.add_argument("--limit-s", type=float, default=3600)
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "embed_scale.json")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+    results = json.loads(args.json.read_text()) if args.json.exists() else []
+    if not args.markdown:
+        for rows in args.sizes:
+            for engine in args.engines:
+                if any(r["rows"] == rows and r["engine"] == engine and r["status"] == 0 for r in results):
+                    continue
+                row = measure(rows, engine, args.limit_s)
+                results = [r for r in results if not (r["rows"] == rows and r["engine"] == engine)] + [row]
+                args.json.write_text(json.dumps(results, indent=2) + "\n")
+                print(json.dumps(row), flush=True)
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()
