@@ -99,3 +99,13 @@ def test_kill_9_mid_run_then_resume(tiny_encoder_dir: Path, tmp_path: Path) -> N
     assert np.array_equal(cut[0], whole[0]) and cut[1].embeddings_sha256 == whole[1].embeddings_sha256
     leftovers = [p.name for p in (tmp_path / "cut").iterdir() if p.name.startswith(".")]
     assert all(name.endswith(".tmp") for name in leftovers)  # at most a half-written temporary file
+
+
+def test_tools_take_a_shard_folder_as_embeddings(tiny_encoder_dir: Path, tmp_path: Path) -> None:
+    from pie_embed.tools.vectors import embed_dataset
+
+    texts = write_input(tmp_path / "in.jsonl", 120, 120)
+    embedder = InstructionEmbedder(str(tiny_encoder_dir))
+    embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "out", shard_rows=50)
+    data = embed_dataset(tmp_path / "in.jsonl", embeddings=tmp_path / "out")
+    np.testing.assert_allclose(data.vectors, embedder.encode(texts), atol=1e-5)
