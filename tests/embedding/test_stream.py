@@ -109,3 +109,24 @@ def test_tools_take_a_shard_folder_as_embeddings(tiny_encoder_dir: Path, tmp_pat
     embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "out", shard_rows=50)
     data = embed_dataset(tmp_path / "in.jsonl", embeddings=tmp_path / "out")
     np.testing.assert_allclose(data.vectors, embedder.encode(texts), atol=1e-5)
+
+
+def test_cli_errors_are_one_line(tiny_encoder_dir: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pie_embed.cli.main import app
+
+    runner = CliRunner()
+    model = ["-m", str(tiny_encoder_dir)]
+    missing = runner.invoke(app, ["embed", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "out"), *model])
+    assert missing.exit_code == 2 and "none.jsonl: file not found" in missing.output
+    write_input(tmp_path / "in.jsonl", 5, 5)
+    single = runner.invoke(
+        app, ["embed", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "o.npy"), "--resume"]
+    )
+    assert single.exit_code == 2 and "--resume continues a folder output" in single.output
+    engine = runner.invoke(
+        app, ["embed", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "o"), "--engine", "x"]
+    )
+    assert engine.exit_code == 2 and "--engine must be local or ray" in engine.output
+    assert "Traceback" not in missing.output + single.output + engine.output

@@ -141,7 +141,8 @@ def _read_text(path: Path) -> str:
         raise _error(path, f"line {line}", f"not valid UTF-8 (byte offset {exc.start})") from None
 
 
-def _check_path(path: Path) -> None:
+def check_path(path: Path) -> None:
+    """A one-line DataError unless ``path`` is a readable input: a supported file or a saved HF dataset."""
     if not path.exists():
         raise _error(path, None, "file not found")
     if path.is_dir():
@@ -341,7 +342,7 @@ def _open_hf(path: Path, split: str | None) -> tuple[Any, str, dict[str, list[st
 
 
 def _load(path: Path, *, field: str, label_field: str, split: str | None) -> _Loaded:
-    _check_path(path)
+    check_path(path)
     if path.is_dir():
         return _hf_rows(path, split)
     if split is not None:
@@ -367,7 +368,7 @@ def _load(path: Path, *, field: str, label_field: str, split: str | None) -> _Lo
 def detect_format(path: str | Path) -> str:
     """The format of ``path``: one of :data:`FORMATS` (JSON files are inspected, not only their suffix)."""
     path = Path(path)
-    _check_path(path)
+    check_path(path)
     if path.is_dir():
         return "hf-dataset"
     suffix = path.suffix.lower()
@@ -595,7 +596,7 @@ def iter_instructions(
     time: JSONL, CSV, Parquet and saved HF datasets are streamed (a JSON document is parsed whole)."""
     path = Path(path)
     _validate_join(path, join)
-    _check_path(path)
+    check_path(path)
     columns: list[str] | None = None
     label_names: dict[str, list[str]] | None = None
     suffix = path.suffix.lower()

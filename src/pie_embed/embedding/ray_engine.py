@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from pie_embed.data.readers import JOIN_MODES, join_text
+from pie_embed.data.readers import JOIN_MODES, check_path, join_text
 from pie_embed.data.writers import EmbeddingManifest, atomic_write_text
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
@@ -112,8 +112,7 @@ def embed_with_ray(
     if join not in JOIN_MODES and not ("{instruction}" in join and "{input}" in join):
         raise ConfigError(f"invalid join {join!r}")
     input_path, output = Path(input_path), Path(output)
-    if not input_path.exists():
-        raise DataError(f"{input_path}: file not found")
+    check_path(input_path)
     if output.exists() and any(output.iterdir()):
         raise DataError(f"{output}: exists and is not empty; choose a new folder for the ray engine")
     started = time.perf_counter()

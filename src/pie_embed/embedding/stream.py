@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pie_embed.data.readers import iter_instructions
+from pie_embed.data.readers import check_path, iter_instructions
 from pie_embed.data.shards import ShardFolder, ShardInfo
 from pie_embed.data.writers import EmbeddingManifest, texts_sha256
 from pie_embed.embedding.embedder import InstructionEmbedder
@@ -66,6 +66,7 @@ def embed_stream(
         raise ConfigError(f"shard_rows must be at least 1, got {shard_rows}")
     started = time.perf_counter()
     input_path = Path(input_path)
+    check_path(input_path)
     settings = embedder.describe()
     run = {
         **_input_identity(input_path),
