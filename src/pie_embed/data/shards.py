@@ -13,7 +13,6 @@ moment leaves only done shards and temporary files, which a resumed run ignores.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from pie_embed.data.writers import EmbeddingManifest, atomic_write, atomic_write_text
+from pie_embed.data.writers import EmbeddingManifest, array_sha256, atomic_write, atomic_write_text
 from pie_embed.errors import DataError
 
 SHARDS_FORMAT = "pie-embed-shards"
@@ -119,10 +118,7 @@ def read_shards(folder: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
     done = shards.done()
     parts = [np.asarray(shards.vectors(i)) for i in sorted(done)]
     vectors = np.concatenate(parts) if parts else np.zeros((0, manifest.dimension), np.float32)
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(np.ascontiguousarray(part, np.float32).tobytes())
-    if len(vectors) != manifest.count or digest.hexdigest() != manifest.embeddings_sha256:
+    if len(vectors) != manifest.count or array_sha256(vectors) != manifest.embeddings_sha256:
         raise DataError(f"{folder}: shards do not match {MANIFEST_FILE} (folder changed?)")
     return vectors, manifest
 

@@ -113,6 +113,31 @@ def texts_sha256(texts: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
+class RunningChecksums:
+    """:func:`texts_sha256` and :func:`array_sha256` of rows that arrive in parts, without holding them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._texts = hashlib.sha256()
+        self._vectors = hashlib.sha256()
+
+    def add(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        for text in texts:
+            if self.count:
+                self._texts.update(b"\x00")
+            self._texts.update(text.encode("utf-8"))
+            self.count += 1
+        self._vectors.update(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
+
+    @property
+    def texts_sha256(self) -> str:
+        return self._texts.hexdigest()
+
+    @property
+    def embeddings_sha256(self) -> str:
+        return self._vectors.hexdigest()
+
+
 def array_sha256(embeddings: np.ndarray) -> str:
     """sha256 of the float32 C-contiguous bytes of an array."""
     return hashlib.sha256(np.ascontiguousarray(embeddings, dtype=np.float32).tobytes()).hexdigest()

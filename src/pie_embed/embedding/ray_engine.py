@@ -9,7 +9,6 @@ without one, Ray starts on this machine and the actors form a local worker pool.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from pie_embed.data.readers import JOIN_MODES, check_path, join_text
-from pie_embed.data.writers import EmbeddingManifest, atomic_write_text
+from pie_embed.data.writers import EmbeddingManifest, RunningChecksums, array_sha256, atomic_write_text
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
 
@@ -166,16 +165,11 @@ def _iter_parts(folder: Path) -> Any:
 
 def _manifest(folder: Path, embedder: InstructionEmbedder, source: str) -> EmbeddingManifest:
     """Count and checksums over the written files, streamed (the same digests as the local engine)."""
-    text_digest, vector_digest = hashlib.sha256(), hashlib.sha256()
-    count, dimension = 0, 0
+    checksums = RunningChecksums()
+    dimension = 0
     for texts, vectors in _iter_parts(folder):
-        for text in texts:
-            if count:
-                text_digest.update(b"\x00")
-            text_digest.update(text.encode("utf-8"))
-            count += 1
+        checksums.add(texts, vectors)
         dimension = vectors.shape[1]
-        vector_digest.update(np.ascontiguousarray(vectors).tobytes())
     described = embedder.describe()
     return EmbeddingManifest(
         model=str(described["model"]),
@@ -183,9 +177,9 @@ def _manifest(folder: Path, embedder: InstructionEmbedder, source: str) -> Embed
         pooling=str(described["pooling"]),
         normalize=True,
         dimension=dimension,
-        count=count,
-        texts_sha256=text_digest.hexdigest(),
-        embeddings_sha256=vector_digest.hexdigest(),
+        count=checksums.count,
+        texts_sha256=checksums.texts_sha256,
+        embeddings_sha256=checksums.embeddings_sha256,
         source=source,
         extra={"engine": "ray", "precision": described["precision"]},
     )
@@ -199,9 +193,6 @@ def read_ray_output(folder: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
     manifest = EmbeddingManifest.from_dict(data, origin=str(folder / MANIFEST_FILE))
     parts = [vectors for _, vectors in _iter_parts(folder)]
     vectors = np.concatenate(parts) if parts else np.zeros((0, manifest.dimension), np.float32)
-    if (
-        len(vectors) != manifest.count
-        or hashlib.sha256(vectors.tobytes()).hexdigest() != manifest.embeddings_sha256
-    ):
+    if len(vectors) != manifest.count or array_sha256(vectors) != manifest.embeddings_sha256:
         raise DataError(f"{folder}: Parquet files do not match {MANIFEST_FILE} (folder changed?)")
     return vectors, manifest

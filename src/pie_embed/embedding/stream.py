@@ -17,7 +17,7 @@ import numpy as np
 
 from pie_embed.data.readers import check_path, iter_instructions
 from pie_embed.data.shards import ShardFolder, ShardInfo
-from pie_embed.data.writers import EmbeddingManifest, texts_sha256
+from pie_embed.data.writers import EmbeddingManifest, RunningChecksums, texts_sha256
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.progress import progress_bar
@@ -81,8 +81,8 @@ def embed_stream(
     shards = ShardFolder.start(output, run, resume=resume)
     done = shards.done()
     first_seen: dict[bytes, tuple[int, int]] = {}  # text digest -> (shard, row in shard) of its first row
-    text_digest, vector_digest = hashlib.sha256(), hashlib.sha256()
-    rows = embedded = copied = count = 0
+    checksums = RunningChecksums()  # the same digests as a single-file output of all rows
+    rows = embedded = copied = 0
     if show_progress is None:
         show_progress = sys.stderr.isatty()
     with progress_bar(None, f"embedding with {embedder.model_name}", show_progress) as advance:
@@ -110,12 +110,7 @@ def embed_stream(
                 copied += info.copied
             for position, key in enumerate(keys):
                 first_seen.setdefault(key, (index, position))
-            for text in texts:  # the same digest as texts_sha256 over all rows
-                if count:
-                    text_digest.update(b"\x00")
-                text_digest.update(text.encode("utf-8"))
-                count += 1
-            vector_digest.update(np.ascontiguousarray(vectors, np.float32).tobytes())
+            checksums.add(texts, vectors)
             rows += len(texts)
             advance(len(texts))
     manifest = EmbeddingManifest(
@@ -125,8 +120,8 @@ def embed_stream(
         normalize=bool(settings["normalize"]),
         dimension=embedder.dimension,
         count=rows,
-        texts_sha256=text_digest.hexdigest(),
-        embeddings_sha256=vector_digest.hexdigest(),
+        texts_sha256=checksums.texts_sha256,
+        embeddings_sha256=checksums.embeddings_sha256,
         source=str(input_path),
         extra={
             "model_fingerprint": settings["model_fingerprint"],
