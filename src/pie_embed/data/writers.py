@@ -335,13 +335,13 @@ def read_embeddings(path: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
     path = Path(path)
     if path.is_dir():
         from pie_embed.data.shards import read_shards
+        from pie_embed.embedding.ray_engine import RAY_FORMAT, read_ray_output
 
         manifest_file = path / "manifest.json"
-        if manifest_file.is_file() and '"pie-embed-ray-parquet"' in manifest_file.read_text(encoding="utf-8"):
-            from pie_embed.embedding.ray_engine import read_ray_output
-
-            return read_ray_output(path)
-        return read_shards(path)
+        written_by_ray = (
+            manifest_file.is_file() and _read_json_file(manifest_file).get("format") == RAY_FORMAT
+        )
+        return read_ray_output(path) if written_by_ray else read_shards(path)
     suffix = _embeddings_suffix(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
@@ -443,3 +443,11 @@ def write_records(path: str | Path, rows: Sequence[dict[str, Any]]) -> None:
     except TypeError as exc:
         raise DataError(_one_line(f"{path}: cannot write the rows: {exc}")) from None
     atomic_write(path, write)
+
+
+def _read_json_file(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(_one_line(f"{path}: unreadable: {exc}")) from None
+    return value if isinstance(value, dict) else {}

@@ -20,6 +20,37 @@ class EmbedFileResult:
     stats: EncodeStats
 
 
+def embedding_manifest(
+    embedder: InstructionEmbedder,
+    *,
+    count: int,
+    texts_sha256: str,
+    embeddings_sha256: str = "",
+    source: str | None = None,
+    **extra: object,
+) -> EmbeddingManifest:
+    """The manifest of vectors ``embedder`` made: its settings, the counts and checksums, and ``extra``."""
+    settings = embedder.describe()
+    return EmbeddingManifest(
+        model=str(settings["model"]),
+        prompt=str(settings["prompt"]),
+        pooling=str(settings["pooling"]),
+        normalize=bool(settings["normalize"]),
+        dimension=embedder.dimension,
+        count=count,
+        texts_sha256=texts_sha256,
+        embeddings_sha256=embeddings_sha256,
+        source=source,
+        extra={
+            "model_fingerprint": settings["model_fingerprint"],
+            "max_length": settings["max_length"],
+            "instruction_tokens_only": settings["instruction_tokens_only"],
+            "precision": settings["precision"],
+            **extra,
+        },
+    )
+
+
 def embed_file(
     embedder: InstructionEmbedder,
     input_path: str | Path,
@@ -36,25 +67,14 @@ def embed_file(
     dataset = read_instructions(input_path, field=field, input_field=input_field, join=join, split=split)
     texts = dataset.texts
     vectors = embedder.encode(texts)
-    settings = embedder.describe()
-    manifest = EmbeddingManifest(
-        model=str(settings["model"]),
-        prompt=str(settings["prompt"]),
-        pooling=str(settings["pooling"]),
-        normalize=bool(settings["normalize"]),
-        dimension=int(vectors.shape[1]),
+    manifest = embedding_manifest(
+        embedder,
         count=int(vectors.shape[0]),
         texts_sha256=texts_sha256(texts),
-        embeddings_sha256="",
         source=str(input_path),
-        extra={
-            "model_fingerprint": settings["model_fingerprint"],
-            "max_length": settings["max_length"],
-            "instruction_tokens_only": settings["instruction_tokens_only"],
-            "field": field,
-            "join": join,
-            "truncated": embedder.last_stats.truncated,
-        },
+        field=field,
+        join=join,
+        truncated=embedder.last_stats.truncated,
     )
     manifest_path = write_embeddings(output_path, vectors, manifest, texts=texts if store_texts else None)
     return EmbedFileResult(Path(output_path), manifest_path, manifest, embedder.last_stats)

@@ -21,6 +21,7 @@ import numpy as np
 from pie_embed.data.readers import JOIN_MODES, check_path, join_text
 from pie_embed.data.writers import EmbeddingManifest, RunningChecksums, array_sha256, atomic_write_text
 from pie_embed.embedding.embedder import InstructionEmbedder
+from pie_embed.embedding.files import embedding_manifest
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
 
 RAY_FORMAT = "pie-embed-ray-parquet"
@@ -166,22 +167,15 @@ def _iter_parts(folder: Path) -> Any:
 def _manifest(folder: Path, embedder: InstructionEmbedder, source: str) -> EmbeddingManifest:
     """Count and checksums over the written files, streamed (the same digests as the local engine)."""
     checksums = RunningChecksums()
-    dimension = 0
     for texts, vectors in _iter_parts(folder):
         checksums.add(texts, vectors)
-        dimension = vectors.shape[1]
-    described = embedder.describe()
-    return EmbeddingManifest(
-        model=str(described["model"]),
-        prompt=str(described["prompt"]),
-        pooling=str(described["pooling"]),
-        normalize=True,
-        dimension=dimension,
+    return embedding_manifest(
+        embedder,
         count=checksums.count,
         texts_sha256=checksums.texts_sha256,
         embeddings_sha256=checksums.embeddings_sha256,
         source=source,
-        extra={"engine": "ray", "precision": described["precision"]},
+        engine="ray",
     )
 
 

@@ -17,8 +17,9 @@ import numpy as np
 
 from pie_embed.data.readers import check_path, iter_instructions
 from pie_embed.data.shards import ShardFolder, ShardInfo
-from pie_embed.data.writers import EmbeddingManifest, RunningChecksums, texts_sha256
+from pie_embed.data.writers import RunningChecksums, texts_sha256
 from pie_embed.embedding.embedder import InstructionEmbedder
+from pie_embed.embedding.files import embedding_manifest
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.progress import progress_bar
 
@@ -113,25 +114,16 @@ def embed_stream(
             checksums.add(texts, vectors)
             rows += len(texts)
             advance(len(texts))
-    manifest = EmbeddingManifest(
-        model=str(settings["model"]),
-        prompt=str(settings["prompt"]),
-        pooling=str(settings["pooling"]),
-        normalize=bool(settings["normalize"]),
-        dimension=embedder.dimension,
+    manifest = embedding_manifest(
+        embedder,
         count=rows,
         texts_sha256=checksums.texts_sha256,
         embeddings_sha256=checksums.embeddings_sha256,
         source=str(input_path),
-        extra={
-            "model_fingerprint": settings["model_fingerprint"],
-            "max_length": settings["max_length"],
-            "precision": settings["precision"],
-            "field": field,
-            "join": join,
-            "shard_rows": shard_rows,
-            "shards": index + 1,
-        },
+        field=field,
+        join=join,
+        shard_rows=shard_rows,
+        shards=index + 1,
     )
     manifest_path = shards.finish(manifest)
     return StreamResult(
