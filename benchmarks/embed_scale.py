@@ -110,6 +110,9 @@ def measure(rows: int, engine: str, limit_s: float) -> dict[str, Any]:
         "rows_per_s": round(rows / seconds, 1),
         "peak_rss_gb": round(peak / 1e9, 2),
         "log": log.strip().splitlines()[-1:] if log else [],
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip(),
     }
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from pie_embed.embedding.memory import release_free_memory
 from pie_embed.embedding.models import LoadedModel, load_model
 from pie_embed.embedding.pooling import NEEDS_ALL_LAYERS, PoolingBatch, check_pooling, pool
 from pie_embed.embedding.precision import resolve_precision
@@ -23,6 +24,13 @@ from pie_embed.progress import progress_bar
 
 logger = logging.getLogger(__name__)
 PROGRESS_THRESHOLD = 1000
+# Batches wider than this are padded to a multiple of PAD_MULTIPLE tokens, so that a long job meets a
+# bounded set of tensor shapes: oneDNN keeps compiled kernels per shape, and every new shape cost
+# memory that was never returned (1M rows peaked at 2.7 GB before). At most 11% more padding.
+PAD_FREE_WIDTH = 64
+PAD_MULTIPLE = 8
+# Free C-heap pages go back to the OS every this many batches (see memory.release_free_memory).
+RELEASE_EVERY_BATCHES = 32
 # Part of every cache key: bump it whenever a code change alters the vectors for the same settings.
 EMBEDDING_REVISION = "1"
 
@@ -183,8 +191,13 @@ class InstructionEmbedder:
             raise ConfigError(f"could not fit text {pending[0]} into max_length={self.max_length}")
         return [e for e in encoded if e is not None]
 
+    def _padded_width(self, longest: int) -> int:
+        if longest <= PAD_FREE_WIDTH:
+            return longest
+        return min(-(-longest // PAD_MULTIPLE) * PAD_MULTIPLE, max(self.max_length, longest))
+
     def _collate(self, items: list[EncodedText]) -> dict[str, torch.Tensor]:
-        width = max(len(item.input_ids) for item in items)
+        width = self._padded_width(max(len(item.input_ids) for item in items))
         pad_id = self.loaded.tokenizer.pad_token_id
         input_ids = torch.full((len(items), width), pad_id, dtype=torch.long)
         attention = torch.zeros((len(items), width), dtype=torch.long)
@@ -259,9 +272,11 @@ class InstructionEmbedder:
         if show_progress is None:
             show_progress = len(encoded) >= PROGRESS_THRESHOLD and sys.stderr.isatty()
         with progress_bar(len(encoded), f"embedding with {self.loaded.name}", show_progress) as advance:
-            for index in batches:
+            for number, index in enumerate(batches, start=1):
                 vectors[index] = self._forward(self._collate([encoded[i] for i in index])).cpu().numpy()
                 advance(len(index))
+                if number % RELEASE_EVERY_BATCHES == 0:
+                    release_free_memory()
         truncated = sum(e.truncated for e in encoded)
         if truncated:
             logger.warning(
