@@ -59,3 +59,68 @@ def test_missing_ray_names_the_extra(tiny_encoder_dir: Path, tmp_path: Path, mon
     embedder = InstructionEmbedder(str(tiny_encoder_dir))
     with pytest.raises(MissingExtraError, match=r"pie-embed\[ray\]"):
         embed_with_ray(embedder, {"model": str(tiny_encoder_dir)}, tmp_path / "in.jsonl", tmp_path / "out")
+
+
+def test_ray_encoder_equals_the_local_embedder(local_ray, tiny_encoder_dir: Path) -> None:
+    from pie_embed.embedding.encoder import TextEncoder, make_encoder
+    from pie_embed.embedding.ray_engine import RayEncoder
+
+    settings = {"model": str(tiny_encoder_dir), "precision": "fp32"}
+    assert isinstance(make_encoder(settings, "ray"), RayEncoder)
+    encoder = RayEncoder(settings, workers=2, batch_rows=64)  # 4 blocks: both actors get some
+    assert isinstance(encoder, TextEncoder)
+    texts = [f"Write a haiku about topic {i}." for i in range(250)] + ["Sort the list."] * 3
+    vectors = encoder.encode(texts)
+    np.testing.assert_allclose(vectors, InstructionEmbedder(**settings).encode(texts), atol=1e-5)
+    assert encoder.describe()["engine"] == "ray" and encoder.encode([]).shape == (0, encoder.dimension)
+    with pytest.raises(DataError, match="text 1 is an empty"):
+        encoder.encode(["Sort the list.", "  "])
+
+
+def test_select_and_correlate_with_engine_ray(local_ray, tiny_encoder_dir: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pie_embed.cli.main import app
+
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text(
+        "".join(json.dumps({"instruction": f"Translate sentence {i} into French."}) + "\n" for i in range(60))
+    )
+    second.write_text(
+        "".join(json.dumps({"instruction": f"Write a poem about the number {i}."}) + "\n" for i in range(40))
+    )
+    runner = CliRunner()
+    common = ["-m", str(tiny_encoder_dir), "--no-labels", "--seed", "3"]
+    local = runner.invoke(app, ["select", str(first), "-n", "5", "-o", str(tmp_path / "l.jsonl"), *common])
+    ray_run = runner.invoke(
+        app,
+        [
+            "select",
+            str(first),
+            "-n",
+            "5",
+            "-o",
+            str(tmp_path / "r.jsonl"),
+            *common,
+            "--engine",
+            "ray",
+        ],
+    )
+    assert local.exit_code == 0 and ray_run.exit_code == 0, local.output + ray_run.output
+    assert (tmp_path / "l.jsonl").read_text() == (tmp_path / "r.jsonl").read_text()
+    correlated = runner.invoke(
+        app,
+        [
+            "correlate",
+            str(first),
+            str(second),
+            "-o",
+            str(tmp_path / "corr"),
+            "-m",
+            str(tiny_encoder_dir),
+            "--engine",
+            "ray",
+        ],
+    )
+    assert correlated.exit_code == 0, correlated.output
+    assert any(p.suffix == ".csv" for p in (tmp_path / "corr").iterdir())

@@ -128,5 +128,5 @@ def test_cli_errors_are_one_line(tiny_encoder_dir: Path, tmp_path: Path) -> None
     engine = runner.invoke(
         app, ["embed", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "o"), "--engine", "x"]
     )
-    assert engine.exit_code == 2 and "--engine must be local or ray" in engine.output
+    assert engine.exit_code == 2 and "--engine must be one of local, ray" in engine.output
     assert "Traceback" not in missing.output + single.output + engine.output

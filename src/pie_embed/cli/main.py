@@ -50,6 +50,13 @@ PrecisionOption = Annotated[
         "fp32 or bf16.",
     ),
 ]
+EngineOption = Annotated[
+    str, typer.Option("--engine", help="local, or ray (Ray Data; a local Ray unless --ray-address).")
+]
+WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="Model actors for --engine ray.")]
+RayAddressOption = Annotated[
+    str | None, typer.Option("--ray-address", help="Ray cluster to run on, e.g. ray://head:10001.")
+]
 InstructionOnlyOption = Annotated[
     bool, typer.Option("--instruction-only", help="Mean pooling over the instruction's own tokens only.")
 ]
@@ -178,16 +185,13 @@ def embed(
     shard_rows: Annotated[
         int, typer.Option("--shard-rows", min=1, help="Rows per shard (folder output).")
     ] = 10_000,
-    engine: Annotated[
-        str, typer.Option("--engine", help="local, or ray (Ray Data; a local Ray unless --ray-address).")
-    ] = "local",
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Model actors for --engine ray.")] = 1,
-    ray_address: Annotated[
-        str | None, typer.Option("--ray-address", help="Ray cluster to run on, e.g. ray://head:10001.")
-    ] = None,
+    engine: EngineOption = "local",
+    workers: WorkersOption = 1,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Embed every instruction of a dataset: vectors plus a manifest. A folder output streams any size."""
     from pie_embed.embedding.embedder import InstructionEmbedder
+    from pie_embed.embedding.encoder import check_engine
     from pie_embed.embedding.files import embed_file
     from pie_embed.embedding.stream import embed_stream
     from pie_embed.errors import ConfigError
@@ -195,9 +199,7 @@ def embed(
     single_file = output.suffix.lower() in (".npy", ".parquet")
     if single_file and resume:
         raise ConfigError("--resume continues a folder output (-o DIR); a single file is written at once")
-    if engine not in ("local", "ray"):
-        raise ConfigError(f"--engine must be local or ray, got {engine!r}")
-    if engine == "ray" and (single_file or resume):
+    if check_engine(engine) == "ray" and (single_file or resume):
         raise ConfigError("--engine ray writes a folder of Parquet files (-o DIR) and has no --resume")
 
     embedder = InstructionEmbedder(

@@ -11,11 +11,14 @@ import typer
 
 from pie_embed.cli.main import (
     BatchOption,
+    EngineOption,
     FieldOption,
     InputFieldOption,
     ModelOption,
     PoolingOption,
     PromptOption,
+    RayAddressOption,
+    WorkersOption,
     app,
     console,
     friendly_errors,
@@ -36,6 +39,7 @@ SeedOption = Annotated[int, typer.Option("--seed")]
 
 if TYPE_CHECKING:
     from pie_embed.embedding.embedder import InstructionEmbedder
+    from pie_embed.embedding.encoder import TextEncoder
 
 
 def _embedder(
@@ -44,6 +48,16 @@ def _embedder(
     from pie_embed.embedding.embedder import InstructionEmbedder
 
     return InstructionEmbedder(model, prompt=prompt, pooling=pooling, batch_size=batch_size)
+
+
+def _encoder(
+    model: str, prompt: str | None, pooling: str | None, engine: str, workers: int, ray_address: str | None
+) -> TextEncoder:
+    """This process's embedder, or a Ray actor pool for --engine ray."""
+    from pie_embed.embedding.encoder import make_encoder
+
+    settings = {"model": model, "prompt": prompt, "pooling": pooling}
+    return make_encoder(settings, engine, workers=workers, address=ray_address)
 
 
 @app.command("select")
@@ -84,6 +98,9 @@ def select(
     join: JoinOption = "none",
     split: Annotated[str | None, typer.Option("--split")] = None,
     seed: SeedOption = 0,
+    engine: EngineOption = "local",
+    workers: WorkersOption = 1,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Select N instructions (data selection; on a test set, test-set compression)."""
     from pie_embed.tools.select import select_file
@@ -94,7 +111,7 @@ def select(
         method,
         output=output,
         report_path=report,
-        embedder=None if embeddings else _embedder(model, prompt, pooling),
+        embedder=None if embeddings else _encoder(model, prompt, pooling, engine, workers, ray_address),
         embeddings=embeddings,
         field=field,
         input_field=input_field,
@@ -207,6 +224,9 @@ def correlate(
     pooling: PoolingOption = None,
     field: FieldOption = "instruction",
     seed: SeedOption = 0,
+    engine: EngineOption = "local",
+    workers: WorkersOption = 1,
+    ray_address: RayAddressOption = None,
 ) -> None:
     """Task correlation between datasets: Wasserstein distance and coverage matrices with heatmaps."""
     from pie_embed.tools.correlate import correlate_files
@@ -214,7 +234,7 @@ def correlate(
     result = correlate_files(
         [str(p) for p in datasets],
         output,
-        embedder=_embedder(model, prompt, pooling),
+        embedder=_encoder(model, prompt, pooling, engine, workers, ray_address),
         field=field,
         max_rows=max_rows,
         seed=seed,

@@ -2,6 +2,7 @@
 
 from pie_embed.embedding.cache import EmbeddingCache
 from pie_embed.embedding.embedder import EncodeStats, InstructionEmbedder
+from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.embedding.files import EmbedFileResult, embed_file
 from pie_embed.embedding.models import LoadedModel, known_aliases, load_model
 from pie_embed.embedding.pooling import POOLINGS
@@ -16,6 +17,7 @@ __all__ = [
     "InstructionEmbedder",
     "LoadedModel",
     "PromptTemplate",
+    "TextEncoder",
     "embed_file",
     "get_prompt",
     "known_aliases",

@@ -85,6 +85,108 @@ def _read(ray: Any, path: Path, split: str | None) -> Any:
     raise ConfigError(f"{path}: the ray engine reads .jsonl, .parquet, .csv or a saved HF dataset folder")
 
 
+def _import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise MissingExtraError("ray", "ray") from None
+    return ray
+
+
+def _start_ray(ray: Any, address: str | None) -> None:
+    """Connect to ``address`` (or start Ray on this machine) once, in order-preserving quiet mode."""
+    if not ray.is_initialized():
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    context = ray.data.DataContext.get_current()
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = False
+
+
+def _embed_on_actors(
+    ray: Any, dataset: Any, settings: dict[str, Any], workers: int, batch_rows: int, address: str | None
+) -> Any:
+    """``dataset`` (a "text" column) with an "embedding" column from a pool of ``workers`` model actors."""
+    cpus = os.cpu_count() or 1
+    threads = max(1, cpus // workers) if address is None else cpus
+    return dataset.map_batches(
+        _EmbedActor,
+        fn_constructor_kwargs={"settings": settings, "threads": threads},
+        batch_size=batch_rows,
+        batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=workers),
+        # Ray must keep a CPU free for the read tasks, or actors holding every CPU starve them (deadlock);
+        # the actors' torch threads use the cores regardless of this bookkeeping.
+        num_cpus=max(0.1, (cpus - 1) / workers) if address is None else 1,
+    )
+
+
+class RayEncoder:
+    """``encode()`` like :class:`InstructionEmbedder`, spread over a pool of Ray actors (this machine's Ray,
+    or a cluster's with ``address``). The tools take it wherever they take an embedder: `pie select` and
+    `pie correlate` with ``--engine ray``, where embedding is nearly all of the work."""
+
+    def __init__(
+        self,
+        settings: dict[str, Any],
+        *,
+        workers: int = 1,
+        address: str | None = None,
+        batch_rows: int = 1024,
+    ) -> None:
+        if workers < 1:
+            raise ConfigError(f"--workers must be at least 1, got {workers}")
+        self.ray = _import_ray()
+        self.settings = settings
+        self.workers = workers
+        self.address = address
+        self.batch_rows = batch_rows
+        self.embedder = InstructionEmbedder(**settings)  # checks the settings, describes the vectors
+
+    @property
+    def model_name(self) -> str:
+        return self.embedder.model_name
+
+    @property
+    def dimension(self) -> int:
+        return self.embedder.dimension
+
+    def describe(self) -> dict[str, object]:
+        return {**self.embedder.describe(), "engine": "ray", "workers": self.workers}
+
+    def encode(self, texts: list[str], show_progress: bool | None = None) -> np.ndarray:
+        """Vectors of ``texts`` in input order, float32 [n, dimension]."""
+        import pyarrow as pa
+
+        texts = list(texts)
+        for i, text in enumerate(texts):
+            if not isinstance(text, str) or not text.strip():
+                raise DataError(f"text {i} is an empty or non-string instruction")
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        _start_ray(self.ray, self.address)
+        # One block per batch, so that every actor of the pool gets work.
+        blocks = [
+            pa.table({"text": texts[start : start + self.batch_rows]})
+            for start in range(0, len(texts), self.batch_rows)
+        ]
+        dataset = _embed_on_actors(
+            self.ray,
+            self.ray.data.from_arrow(blocks),
+            self.settings,
+            self.workers,
+            self.batch_rows,
+            self.address,
+        )
+        parts = [
+            np.asarray(list(batch["embedding"]), dtype=np.float32)
+            for batch in dataset.iter_batches(batch_format="numpy", batch_size=None)
+        ]
+        vectors = np.concatenate(parts)
+        if len(vectors) != len(texts):
+            raise DataError(f"ray returned {len(vectors)} vectors for {len(texts)} texts")
+        return vectors
+
+
 def embed_with_ray(
     embedder: InstructionEmbedder,
     settings: dict[str, Any],
@@ -103,10 +205,7 @@ def embed_with_ray(
     :class:`InstructionEmbedder` keyword arguments each actor builds its model from (model, prompt,
     pooling, precision, batch_size); ``embedder``, built from them here, checked them and describes the
     output."""
-    try:
-        import ray
-    except ImportError:
-        raise MissingExtraError("ray", "ray") from None
+    ray = _import_ray()
     if workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {workers}")
     if join not in JOIN_MODES and not ("{instruction}" in join and "{input}" in join):
@@ -116,28 +215,14 @@ def embed_with_ray(
     if output.exists() and any(output.iterdir()):
         raise DataError(f"{output}: exists and is not empty; choose a new folder for the ray engine")
     started = time.perf_counter()
-    if not ray.is_initialized():
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    context = ray.data.DataContext.get_current()
-    context.execution_options.preserve_order = True
-    context.enable_progress_bars = False
-    threads = max(1, (os.cpu_count() or 1) // workers) if address is None else max(1, os.cpu_count() or 1)
+    _start_ray(ray, address)
     source = str(input_path)
     dataset = _read(ray, input_path, split).map_batches(
         _texts,
         fn_kwargs={"field": field, "input_field": input_field, "join": join, "source": source},
         batch_format="numpy",
     )
-    dataset = dataset.map_batches(
-        _EmbedActor,
-        fn_constructor_kwargs={"settings": settings, "threads": threads},
-        batch_size=batch_rows,
-        batch_format="numpy",
-        compute=ray.data.ActorPoolStrategy(size=workers),
-        # Ray must keep a CPU free for the read tasks, or actors holding every CPU starve them (deadlock);
-        # the actors' torch threads use the cores regardless of this bookkeeping.
-        num_cpus=max(0.1, ((os.cpu_count() or 1) - 1) / workers) if address is None else 1,
-    )
+    dataset = _embed_on_actors(ray, dataset, settings, workers, batch_rows, address)
     output.mkdir(parents=True, exist_ok=True)
     dataset.write_parquet(str(output))
     manifest = _manifest(output, embedder, source)

@@ -16,6 +16,7 @@ import numpy as np
 from pie_embed.data.readers import read_instructions
 from pie_embed.data.writers import atomic_write, atomic_write_text, write_json
 from pie_embed.embedding.embedder import InstructionEmbedder
+from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.errors import ConfigError
 from pie_embed.progress import progress_bar
 from pie_embed.tools.neighbors import nearest_neighbors, one_shot_index
@@ -121,7 +122,7 @@ def correlate_files(
     paths: list[str | Path],
     output_dir: str | Path,
     *,
-    embedder: InstructionEmbedder | None = None,
+    embedder: TextEncoder | None = None,
     field: str = "instruction",
     max_rows: int | None = None,
     seed: int = 0,

@@ -11,7 +11,7 @@ import numpy as np
 
 from pie_embed.data.subsets import default_subset_path, write_subset
 from pie_embed.data.writers import write_json
-from pie_embed.embedding.embedder import InstructionEmbedder
+from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.errors import ConfigError
 from pie_embed.tools.clustering import kmeans
 from pie_embed.tools.diversity import greedy_filter
@@ -241,7 +241,7 @@ def select_file(
     *,
     output: str | Path | None = None,
     report_path: str | Path | None = None,
-    embedder: InstructionEmbedder | None = None,
+    embedder: TextEncoder | None = None,
     embeddings: str | Path | None = None,
     field: str = "instruction",
     input_field: str = "input",

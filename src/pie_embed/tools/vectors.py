@@ -10,6 +10,7 @@ import numpy as np
 from pie_embed.data.readers import InstructionDataset, read_instructions
 from pie_embed.data.writers import read_embeddings, texts_sha256
 from pie_embed.embedding.embedder import InstructionEmbedder
+from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.errors import DataError
 
 
@@ -35,7 +36,7 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
 def embed_dataset(
     path: str | Path,
     *,
-    embedder: InstructionEmbedder | None = None,
+    embedder: TextEncoder | None = None,
     embeddings: str | Path | None = None,
     field: str = "instruction",
     label_field: str = "label",

@@ -1,0 +1,46 @@
+"""What the tools need from an embedder: texts in, vectors out, and a description of the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+
+@runtime_checkable
+class TextEncoder(Protocol):
+    """Implemented by :class:`InstructionEmbedder` (this process) and ``RayEncoder`` (a Ray actor pool)."""
+
+    def encode(self, texts: Sequence[str], show_progress: bool | None = None) -> np.ndarray:
+        """float32 vectors [len(texts), dimension], in input order."""
+        ...
+
+    def describe(self) -> dict[str, object]:
+        """The settings that made the vectors (model, prompt, pooling, ...)."""
+        ...
+
+
+ENGINES = ("local", "ray")
+
+
+def check_engine(engine: str) -> str:
+    from pie_embed.errors import ConfigError
+
+    if engine not in ENGINES:
+        raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    return engine
+
+
+def make_encoder(
+    settings: dict[str, object], engine: str = "local", *, workers: int = 1, address: str | None = None
+) -> TextEncoder:
+    """An :class:`InstructionEmbedder` built from ``settings`` (its keyword arguments) for the local
+    engine, or a ``RayEncoder`` whose ``workers`` actors each build one (on ``address``'s cluster)."""
+    if check_engine(engine) == "ray":
+        from pie_embed.embedding.ray_engine import RayEncoder
+
+        return RayEncoder(settings, workers=workers, address=address)
+    from pie_embed.embedding.embedder import InstructionEmbedder
+
+    return InstructionEmbedder(**settings)  # type: ignore[arg-type]
