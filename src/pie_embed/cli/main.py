@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from pie_embed.defaults import DEFAULT_BATCH_SIZE
 from pie_embed.errors import PieError
 
 app = typer.Typer(
@@ -107,7 +108,7 @@ def bench(
     seeds: Annotated[
         int, typer.Option("--seeds", min=1, help="Also report ARI mean/sd over this many seeds.")
     ] = 1,
-    batch_size: BatchOption = 32,
+    batch_size: BatchOption = DEFAULT_BATCH_SIZE,
     instruction_only: InstructionOnlyOption = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute embeddings.")] = False,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")] = None,
@@ -173,7 +174,7 @@ def embed(
         ),
     ] = "none",
     split: Annotated[str | None, typer.Option("--split", help="Split of a saved DatasetDict.")] = None,
-    batch_size: BatchOption = 32,
+    batch_size: BatchOption = DEFAULT_BATCH_SIZE,
     instruction_only: InstructionOnlyOption = False,
     no_normalize: Annotated[
         bool, typer.Option("--no-normalize", help="Keep raw (unnormalized) vectors.")

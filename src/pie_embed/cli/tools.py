@@ -23,6 +23,7 @@ from pie_embed.cli.main import (
     console,
     friendly_errors,
 )
+from pie_embed.defaults import DEFAULT_BATCH_SIZE
 
 index_app = typer.Typer(help="Demonstration indexes for `pie retrieve`.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 
 def _embedder(
-    model: str, prompt: str | None, pooling: str | None, batch_size: int = 32
+    model: str, prompt: str | None, pooling: str | None, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> InstructionEmbedder:
     from pie_embed.embedding.embedder import InstructionEmbedder
 
@@ -153,7 +154,7 @@ def index_build(
     exact_below: Annotated[
         int, typer.Option("--exact-below", help="Exact search below this many rows, faiss HNSW above.")
     ] = 50_000,
-    batch_size: BatchOption = 32,
+    batch_size: BatchOption = DEFAULT_BATCH_SIZE,
 ) -> None:
     """Embed a pool of demonstrations and save a neighbour index over it."""
     from pie_embed.tools.retrieve import DemonstrationIndex

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from pie_embed.defaults import DEFAULT_BATCH_SIZE
 from pie_embed.embedding.memory import release_free_memory
 from pie_embed.embedding.models import LoadedModel, load_model
 from pie_embed.embedding.pooling import NEEDS_ALL_LAYERS, PoolingBatch, check_pooling, pool
@@ -73,7 +74,7 @@ class InstructionEmbedder:
         prompt: str | PromptTemplate | None = None,
         pooling: str | None = None,
         normalize: bool = True,
-        batch_size: int = 32,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         *,
         instruction_tokens_only: bool = False,
         max_length: int | None = None,

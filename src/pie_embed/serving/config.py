@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pie_embed.defaults import DEFAULT_BATCH_SIZE
 from pie_embed.errors import ConfigError
 
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -20,7 +21,7 @@ class ServerConfig:
     prompt: str | None = None
     pooling: str | None = None
     precision: str = "auto"  # bf16 where the CPU has it natively (see embedding/precision.py)
-    batch_size: int = 32  # texts per forward pass inside one model call
+    batch_size: int = DEFAULT_BATCH_SIZE  # texts per forward pass inside one model call
     index: Path | None = None  # a `pie index build` folder for /v1/retrieve
     bank: list[Path] | None = None  # labeled files for /v1/identify; None: IEB's label files if present
     identify: bool = True
