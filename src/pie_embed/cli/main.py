@@ -189,6 +189,14 @@ def embed(
     engine: EngineOption = "local",
     workers: WorkersOption = 1,
     ray_address: RayAddressOption = None,
+    torch_compile: Annotated[
+        bool | None,
+        typer.Option(
+            "--compile/--no-compile",
+            help="torch.compile the model (about 20 s once, then ~1.3x faster). Default: only for inputs "
+            "over 32 MB.",
+        ),
+    ] = None,
 ) -> None:
     """Embed every instruction of a dataset: vectors plus a manifest. A folder output streams any size."""
     from pie_embed.embedding.embedder import InstructionEmbedder
@@ -211,6 +219,7 @@ def embed(
         batch_size=batch_size,
         instruction_tokens_only=instruction_only,
         precision=precision,
+        torch_compile=torch_compile,
     )
     if engine == "ray":
         from pie_embed.embedding.ray_engine import embed_with_ray
@@ -223,6 +232,7 @@ def embed(
             "batch_size": batch_size,
             "normalize": not no_normalize,
             "instruction_tokens_only": instruction_only,
+            "torch_compile": torch_compile,
         }
         done = embed_with_ray(
             embedder,

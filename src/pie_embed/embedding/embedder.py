@@ -9,12 +9,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from pie_embed.defaults import DEFAULT_BATCH_SIZE
+from pie_embed.embedding.compile import COMPILE_MIN_TEXTS, compile_model
 from pie_embed.embedding.memory import release_free_memory
 from pie_embed.embedding.models import LoadedModel, load_model
 from pie_embed.embedding.pooling import NEEDS_ALL_LAYERS, PoolingBatch, check_pooling, pool
@@ -80,6 +82,7 @@ class InstructionEmbedder:
         max_length: int | None = None,
         device: str = "cpu",
         precision: str | None = "auto",
+        torch_compile: bool | None = None,
         cache_dir: str | Path | None = None,
         trust_remote_code: bool = False,
     ) -> None:
@@ -106,6 +109,9 @@ class InstructionEmbedder:
         self.precision = resolve_precision(precision, device)
         if self.precision == "bf16" and not isinstance(model, LoadedModel):
             self.loaded.model.to(torch.bfloat16)
+        # None: compile for calls of at least COMPILE_MIN_TEXTS distinct texts (a ~20 s one-off cost)
+        self.torch_compile = torch_compile
+        self._compiled: torch.nn.Module | None = None
         self.last_stats = EncodeStats()
         tokenizer = self.loaded.tokenizer
         self._prefix, self._suffix = self.prompt.split(
@@ -212,6 +218,23 @@ class InstructionEmbedder:
 
     # -- encoding ---------------------------------------------------------------------------------
 
+    def use_compile(self) -> bool:
+        """Compile the model now (if not done yet); False where torch.compile is unavailable."""
+        if self._compiled is None and self.torch_compile is not False:
+            self._compiled = compile_model(self.loaded.model)
+            if self._compiled is None:
+                self.torch_compile = False
+        return self._compiled is not None
+
+    def _run_model(self, **inputs: torch.Tensor | bool) -> Any:
+        if self._compiled is not None:
+            try:
+                return self._compiled(**inputs)
+            except Exception as error:  # noqa: BLE001 - a failed compilation must not fail the job
+                logger.warning("compiled model failed (%s); embedding without torch.compile", error)
+                self._compiled, self.torch_compile = None, False
+        return self.loaded.model(**inputs)
+
     @torch.inference_mode()
     def _forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         input_ids = batch["input_ids"].to(self.device)
@@ -220,7 +243,7 @@ class InstructionEmbedder:
         device_type = torch.device(self.device).type
         autocast = self.precision == "bf16" and self.loaded.model.dtype != torch.bfloat16
         with torch.autocast(device_type, dtype=torch.bfloat16, enabled=autocast):
-            output = self.loaded.model(
+            output = self._run_model(
                 input_ids=input_ids, attention_mask=attention, output_hidden_states=needs_layers
             )
         hidden = output.hidden_states if needs_layers else (output.last_hidden_state,)
@@ -268,6 +291,8 @@ class InstructionEmbedder:
         unique = list(dict.fromkeys(instructions))
         position = {text: i for i, text in enumerate(unique)}
         vectors = np.zeros((len(unique), self.dimension), dtype=np.float32)
+        if self.torch_compile or (self.torch_compile is None and len(unique) >= COMPILE_MIN_TEXTS):
+            self.use_compile()
         encoded = self._tokenize(unique) if unique else []
         batches = self._length_buckets([len(e.input_ids) for e in encoded])
         if show_progress is None:

@@ -20,6 +20,7 @@ import numpy as np
 
 from pie_embed.data.readers import JOIN_MODES, check_path, join_text
 from pie_embed.data.writers import EmbeddingManifest, RunningChecksums, array_sha256, atomic_write_text
+from pie_embed.embedding.compile import input_is_large
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.files import embedding_manifest
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
@@ -215,6 +216,8 @@ def embed_with_ray(
     if output.exists() and any(output.iterdir()):
         raise DataError(f"{output}: exists and is not empty; choose a new folder for the ray engine")
     started = time.perf_counter()
+    if settings.get("torch_compile") is None and input_is_large(input_path):
+        settings = {**settings, "torch_compile": True}  # each actor embeds a large share of the input
     _start_ray(ray, address)
     source = str(input_path)
     dataset = _read(ray, input_path, split).map_batches(

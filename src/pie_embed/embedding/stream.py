@@ -18,6 +18,7 @@ import numpy as np
 from pie_embed.data.readers import check_path, iter_instructions
 from pie_embed.data.shards import ShardFolder, ShardInfo
 from pie_embed.data.writers import RunningChecksums, texts_sha256
+from pie_embed.embedding.compile import input_is_large
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.files import embedding_manifest
 from pie_embed.errors import ConfigError, DataError
@@ -80,6 +81,9 @@ def embed_stream(
         "model": settings["model"],
     }
     shards = ShardFolder.start(output, run, resume=resume)
+    # Decided by the input alone, so that a resumed run computes exactly what an uninterrupted one would.
+    if embedder.torch_compile is None and input_is_large(input_path):
+        embedder.use_compile()
     done = shards.done()
     first_seen: dict[bytes, tuple[int, int]] = {}  # text digest -> (shard, row in shard) of its first row
     checksums = RunningChecksums()  # the same digests as a single-file output of all rows
