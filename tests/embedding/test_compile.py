@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from pie_embed import InstructionEmbedder
 from pie_embed.embedding import compile as compile_module
@@ -16,6 +17,7 @@ from pie_embed.embedding.stream import embed_stream
 TEXTS = ["Sort the list.", "Write a poem about the sea.", "Translate the sentence into French. " * 12]
 
 
+@pytest.mark.skipif(not compile_module.compiler_available(), reason="inductor needs a C++ compiler")
 def test_compiled_model_gives_the_same_vectors(tiny_encoder) -> None:
     eager = InstructionEmbedder(tiny_encoder, precision="fp32", torch_compile=False)
     compiled = InstructionEmbedder(tiny_encoder, precision="fp32", torch_compile=True)
