@@ -211,29 +211,21 @@ def embed(
     if check_engine(engine) == "ray" and (single_file or resume):
         raise ConfigError("--engine ray writes a folder of Parquet files (-o DIR) and has no --resume")
 
-    embedder = InstructionEmbedder(
-        model,
-        prompt=prompt,
-        pooling=pooling,
-        normalize=not no_normalize,
-        batch_size=batch_size,
-        instruction_tokens_only=instruction_only,
-        precision=precision,
-        torch_compile=torch_compile,
-    )
+    # One set of settings: this process's embedder, and the recipe each Ray actor builds its own from.
+    settings: dict[str, Any] = {
+        "model": model,
+        "prompt": prompt,
+        "pooling": pooling,
+        "precision": precision,
+        "batch_size": batch_size,
+        "normalize": not no_normalize,
+        "instruction_tokens_only": instruction_only,
+        "torch_compile": torch_compile,
+    }
+    embedder = InstructionEmbedder(**settings)
     if engine == "ray":
         from pie_embed.embedding.ray_engine import embed_with_ray
 
-        settings = {
-            "model": model,
-            "prompt": prompt,
-            "pooling": pooling,
-            "precision": precision,
-            "batch_size": batch_size,
-            "normalize": not no_normalize,
-            "instruction_tokens_only": instruction_only,
-            "torch_compile": torch_compile,
-        }
         done = embed_with_ray(
             embedder,
             settings,

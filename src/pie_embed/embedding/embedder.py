@@ -201,7 +201,7 @@ class InstructionEmbedder:
     def _padded_width(self, longest: int) -> int:
         if longest <= PAD_FREE_WIDTH:
             return longest
-        return min(-(-longest // PAD_MULTIPLE) * PAD_MULTIPLE, max(self.max_length, longest))
+        return min(-(-longest // PAD_MULTIPLE) * PAD_MULTIPLE, self.max_length)  # _tokenize fits max_length
 
     def _collate(self, items: list[EncodedText]) -> dict[str, torch.Tensor]:
         width = self._padded_width(max(len(item.input_ids) for item in items))

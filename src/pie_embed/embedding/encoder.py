@@ -7,6 +7,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from pie_embed.errors import ConfigError
+
 
 @runtime_checkable
 class TextEncoder(Protocol):
@@ -25,8 +27,7 @@ ENGINES = ("local", "ray")
 
 
 def check_engine(engine: str) -> str:
-    from pie_embed.errors import ConfigError
-
+    """``engine`` if it is one of :data:`ENGINES`, else a one-line error."""
     if engine not in ENGINES:
         raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     return engine
