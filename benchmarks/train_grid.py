@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import tempfile
 import time
@@ -25,6 +24,8 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+
+from pie_embed.benchmark.machine import machine_info
 
 ROOT = Path(__file__).resolve().parents[1]
 IEB = ROOT.parent / "shared" / "ieb"
@@ -60,7 +61,12 @@ def run_row(row: str, overrides: dict[str, Any] | None, examples: int, generaliz
             embedder = InstructionEmbedder("default", prompt=row.split("/")[1], pooling="mean")
         else:
             result = run_recipe(
-                "default", output=Path(tmp) / "model", show_progress=False, max_examples=examples, **overrides
+                "default",
+                data_root=IEB.parent,
+                output=Path(tmp) / "model",
+                show_progress=False,
+                max_examples=examples,
+                **overrides,
             )
             train = {
                 "examples": result.examples,
@@ -145,7 +151,7 @@ def main() -> None:
             }
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
             record = pool.submit(run_row, row, overrides, examples, not args.no_generalization).result()
-        record["machine"] = f"{platform.processor() or platform.machine()}, 2 cores"
+        record["machine"] = machine_info()
         record["date"] = time.strftime("%Y-%m-%d")
         records.append(record)
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -109,12 +108,20 @@ def test_label_default_output_and_default_overlap_check(tmp_path, monkeypatch):
     in_test = json.loads((IEB_DIR / "eft_test.json").read_text())["outline|step"]["samples"][0]["instruction"]
     data = tmp_path / "mine.jsonl"
     write_jsonl(data, [{"instruction": in_test}, {"instruction": "Write a poem about the sea."}])
-    monkeypatch.chdir(Path(__file__).resolve().parents[2])  # the repository root: ../shared/ieb is beside it
     out = tmp_path / "mine.ieb.json"
+    # no data folder anywhere: nothing to check against, and the output says so
+    monkeypatch.delenv("PIE_DATA", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "empty"))
+    result = runner.invoke(app, ["label", str(data), "--ieb-format", "-o", str(out), "--no-cache"])
+    assert result.exit_code == 0 and "no overlap with them was checked" in result.output, result.output
+    assert json.loads((tmp_path / "mine.ieb.stats.json").read_text())["test_overlap"] == 0
+    # $PIE_DATA names the data folder, from any working directory
+    monkeypatch.setenv("PIE_DATA", str(IEB_DIR.parent))
+    monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["label", str(data), "--ieb-format", "-o", str(out), "--no-cache"])
     assert result.exit_code == 0, result.output
     stats = json.loads((tmp_path / "mine.ieb.stats.json").read_text())
-    assert stats["test_overlap"] == 1 and len(stats["test_files"]) == 3  # ../shared/ieb test files by default
+    assert stats["test_overlap"] == 1 and len(stats["test_files"]) == 3  # $PIE_DATA/ieb test files
     assert list(json.loads(out.read_text())) == ["write|poem"]
     result = runner.invoke(app, ["label", str(data), "--ieb-format", "-o", str(out), "--no-overlap-check"])
     assert json.loads((tmp_path / "mine.ieb.stats.json").read_text())["test_overlap"] == 0

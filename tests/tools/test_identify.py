@@ -30,13 +30,21 @@ def test_bank_centroids_and_nearest_tasks():
         identifier.identify("one string")
 
 
-def test_identify_with_the_default_model_and_ieb_bank():
-    """Quality: the real default model puts instructions next to the IEB tasks they belong to."""
+def test_identify_with_the_default_model_and_the_shipped_bank():
+    """Quality: the real default model puts instructions next to the shipped tasks they belong to."""
     identifier = TaskIdentifier()
     found = identifier.identify(
-        ["Translate the following sentence into Spanish.", "Write a haiku about the moon."], top=5
+        [
+            "Translate the following sentence into Spanish.",
+            "Write a haiku about the moon.",
+            "Solve this math word problem.",
+            "Summarize the article.",
+        ],
+        top=5,
     )
     assert found[0].label == "translate|sentence"
-    assert any(t.task.startswith("translate|") for t in found[0].nearest[:2])
-    assert any("haiku" in t.task or "poem" in t.task for t in found[1].nearest)
-    assert len(identifier.bank) > 1000
+    assert "translation" in found[0].nearest[0].task
+    assert "haiku" in found[1].nearest[0].task
+    assert all("math" in t.task or "question_answering" in t.task for t in found[2].nearest[:3])
+    assert all("summar" in t.task for t in found[3].nearest[:2])
+    assert len(identifier.bank) == 909 and identifier.bank.sources[0].endswith("task_bank.jsonl")

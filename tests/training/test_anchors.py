@@ -1,13 +1,16 @@
 import json
 
-from pie_embed.training.anchors import ANCHOR_CORPORA, DEFAULT_CORPORA_DIR, corpus_anchor_texts
+from pie_embed.training.anchors import ANCHOR_CORPORA, corpus_anchor_texts
+from tests.conftest import SHARED
+
+CORPORA = SHARED / "corpora"
 
 
 def test_anchor_texts_come_from_training_splits_only():
-    texts = corpus_anchor_texts(limit=None)
+    texts = corpus_anchor_texts(CORPORA, limit=None)
     gsm8k_test = {
         json.loads(line)["instruction"]
-        for line in (DEFAULT_CORPORA_DIR / "gsm8k.jsonl").open()
+        for line in (CORPORA / "gsm8k.jsonl").open()
         if json.loads(line).get("split") == "test"
     }
     assert texts and not gsm8k_test & set(texts)
@@ -20,5 +23,8 @@ def test_anchor_texts_come_from_training_splits_only():
 
 
 def test_sample_is_seeded_and_limited():
-    first, again = corpus_anchor_texts(limit=50, seed=1), corpus_anchor_texts(limit=50, seed=1)
-    assert first == again and len(first) == 50 and first != corpus_anchor_texts(limit=50, seed=2)
+    first, again = (
+        corpus_anchor_texts(CORPORA, limit=50, seed=1),
+        corpus_anchor_texts(CORPORA, limit=50, seed=1),
+    )
+    assert first == again and len(first) == 50 and first != corpus_anchor_texts(CORPORA, limit=50, seed=2)

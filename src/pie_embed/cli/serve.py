@@ -32,8 +32,6 @@ def _announce(url: str, state: ServingState) -> None:
         labeler = " + labeler" if state.identifier.labeler is not None else ""
         parts.append(f"identify: {len(state.identifier.bank):,} tasks{labeler}")
     err_console.print(f"pie serve: {' · '.join(parts)}", highlight=False)
-    for note in state.notes:
-        err_console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     if not state.config.loopback and state.config.api_key is None:
         err_console.print(
             f"[red]warning:[/red] listening on {state.config.host} without --api-key: anyone who can reach "
@@ -58,7 +56,9 @@ def serve(
     bank: Annotated[
         list[Path] | None,
         typer.Option(
-            "--bank", help="Labeled file of known tasks for /v1/identify (default: IEB's); repeatable."
+            "--bank",
+            help="Labeled file of known tasks for /v1/identify (default: the 909 tasks shipped with "
+            "pie-embed); repeatable.",
         ),
     ] = None,
     no_identify: Annotated[bool, typer.Option("--no-identify", help="Turn /v1/identify off.")] = False,

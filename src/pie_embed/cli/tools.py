@@ -254,7 +254,9 @@ def identify(
     bank: Annotated[
         list[Path] | None,
         typer.Option(
-            "--bank", help="Labeled file(s) of known tasks (default: the IEB label files); repeatable."
+            "--bank",
+            help="Labeled file(s) of known tasks, e.g. IEB's eft_test.json (default: the 909 tasks "
+            "shipped with pie-embed); repeatable.",
         ),
     ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Nearest known tasks to show.")] = 5,

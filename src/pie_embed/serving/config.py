@@ -23,7 +23,7 @@ class ServerConfig:
     precision: str = "auto"  # bf16 where the CPU has it natively (see embedding/precision.py)
     batch_size: int = DEFAULT_BATCH_SIZE  # texts per forward pass inside one model call
     index: Path | None = None  # a `pie index build` folder for /v1/retrieve
-    bank: list[Path] | None = None  # labeled files for /v1/identify; None: IEB's label files if present
+    bank: list[Path] | None = None  # labeled files for /v1/identify; None: the shipped task bank
     identify: bool = True
     labeler: bool = True
     served_model_names: list[str] = field(default_factory=list)  # extra names /v1/embeddings accepts

@@ -9,12 +9,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from pie_embed.benchmark.files import DEFAULT_IEB_DIR
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.serving.batcher import EncodedTexts, MicroBatcher, QueueFullError
 from pie_embed.serving.config import ServerConfig
 from pie_embed.serving.metrics import ServerMetrics
-from pie_embed.tools.identify import DEFAULT_BANK_FILES, TaskBank, TaskIdentifier
+from pie_embed.tools.identify import TaskBank, TaskIdentifier
 from pie_embed.tools.retrieve import DemonstrationIndex
 
 logger = logging.getLogger(__name__)
@@ -40,13 +39,11 @@ class ServingState:
         embedder: InstructionEmbedder,
         identifier: TaskIdentifier | None = None,
         index: DemonstrationIndex | None = None,
-        notes: list[str] | None = None,
     ) -> None:
         self.config = config
         self.embedder = embedder
         self.identifier = identifier
         self.index = index
-        self.notes = notes or []  # what was left out and why, for the start-up banner
         self.metrics = ServerMetrics()
         # One thread runs every model call: the model is not thread-safe and torch already spreads each
         # call over the cores. Searches and spaCy labeling run on a second thread, so that a big identify
@@ -74,19 +71,12 @@ class ServingState:
             batch_size=config.batch_size,
             precision=config.precision,
         )
-        notes: list[str] = []
         index = DemonstrationIndex.load(config.index) if config.index is not None else None
         identifier = None
         if config.identify:
-            paths = config.bank
-            if paths is None and not all((DEFAULT_IEB_DIR / name).is_file() for name in DEFAULT_BANK_FILES):
-                notes.append(
-                    f"/v1/identify is off: no --bank given and {DEFAULT_IEB_DIR} has no IEB label files"
-                )
-            else:
-                bank = TaskBank.from_files(embedder, paths)
-                identifier = TaskIdentifier(embedder, bank, use_labeler=config.labeler)
-        return cls(config, embedder, identifier, index, notes)
+            bank = TaskBank.from_files(embedder, config.bank)
+            identifier = TaskIdentifier(embedder, bank, use_labeler=config.labeler)
+        return cls(config, embedder, identifier, index)
 
     @property
     def batchers(self) -> list[MicroBatcher]:

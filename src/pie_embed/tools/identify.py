@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from pie_embed.benchmark.files import DEFAULT_IEB_DIR
 from pie_embed.benchmark.ieb import read_labeled
 from pie_embed.embedding.cache import EmbeddingCache
 from pie_embed.embedding.embedder import InstructionEmbedder
@@ -18,8 +17,9 @@ from pie_embed.paths import cache_dir
 from pie_embed.tools.neighbors import ExactIndex
 from pie_embed.tools.vectors import unit_rows
 
-# the IEB label files used as the bank when the user gives none (a lookup table, not training data)
-DEFAULT_BANK_FILES = ("eft_test.json", "ift_test.json")
+# The bank used when the user gives none: 909 known tasks (Super-NaturalInstructions train tasks and
+# Self-Instruct seed tasks) shipped inside the package; data/NOTICE.md says where it comes from.
+DEFAULT_BANK = Path(__file__).parent / "data" / "task_bank.jsonl"
 
 
 @dataclass
@@ -87,16 +87,11 @@ class TaskBank:
         label_field: str = "label",
         cache: bool = True,
     ) -> TaskBank:
-        """A bank from labeled files (IEB label dicts or rows with ``label_field``); by default the IEB
-        label files in ../shared/ieb. Vectors are cached on disk by model settings and texts."""
+        """A bank from labeled files (IEB label dicts or rows with ``label_field``); by default the task
+        bank shipped with the package (:data:`DEFAULT_BANK`). Vectors are cached on disk by model
+        settings and texts."""
         if paths is None:
-            paths = [DEFAULT_IEB_DIR / name for name in DEFAULT_BANK_FILES]
-            for path in paths:
-                if not path.is_file():
-                    raise DataError(
-                        f"{path}: default task bank not found (it is read relative to the working "
-                        "directory: run from the project root, or give your own labeled --bank FILE)"
-                    )
+            paths, field, label_field = [DEFAULT_BANK], "instruction", "label"
         texts: list[str] = []
         labels: list[str] = []
         for path in paths:

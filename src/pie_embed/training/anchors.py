@@ -1,5 +1,6 @@
 """Other-source text for :class:`~pie_embed.training.losses.BaseAnchorLoss`: the training splits of the
-instruction corpora in ``../shared/corpora`` (instructions with their inputs, conversations, code, math).
+instruction corpora of the ``corpora`` data folder (``../shared/corpora``): instructions with their inputs,
+conversations, code, math.
 Test sets (MBPP, HumanEval, MATH, MMLU, GSM8K test, Koala, Arena, HH-RLHF test) are never used."""
 
 from __future__ import annotations
@@ -8,13 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pie_embed.benchmark.files import DEFAULT_IEB_DIR
 from pie_embed.data.readers import read_instructions
 from pie_embed.errors import DataError
 
-__all__ = ["ANCHOR_CORPORA", "DEFAULT_CORPORA_DIR", "corpus_anchor_texts"]
-
-DEFAULT_CORPORA_DIR = Path(DEFAULT_IEB_DIR).parent / "corpora"
+__all__ = ["ANCHOR_CORPORA", "corpus_anchor_texts"]
 
 # file -> split to keep (None: the whole file is training data)
 ANCHOR_CORPORA: dict[str, str | None] = {
@@ -27,9 +25,7 @@ ANCHOR_CORPORA: dict[str, str | None] = {
 }
 
 
-def corpus_anchor_texts(
-    folder: str | Path = DEFAULT_CORPORA_DIR, limit: int | None = 6000, seed: int = 0
-) -> list[str]:
+def corpus_anchor_texts(folder: str | Path, limit: int | None = 6000, seed: int = 0) -> list[str]:
     """Distinct instructions (joined with their input) of :data:`ANCHOR_CORPORA`, a seeded sample of
     ``limit`` of them."""
     folder = Path(folder)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pie_embed.benchmark.files import DEFAULT_IEB_DIR, ieb_test_files
+from pie_embed.benchmark.files import ieb_test_files
 from pie_embed.errors import ConfigError, DataError
-from pie_embed.training.anchors import DEFAULT_CORPORA_DIR, corpus_anchor_texts
+from pie_embed.paths import data_dir as find_data
+from pie_embed.training.anchors import corpus_anchor_texts
 from pie_embed.training.trainer import TrainConfig, TrainResult, train_model
 
 __all__ = ["RECIPES", "Recipe", "run_recipe"]
@@ -50,14 +51,14 @@ RECIPES: dict[str, Recipe] = {
 def run_recipe(
     name: str,
     *,
-    data_dir: str | Path = DEFAULT_IEB_DIR,
-    corpora_dir: str | Path = DEFAULT_CORPORA_DIR,
+    data_root: str | Path | None = None,
     output: str | Path | None = None,
     resume: bool = False,
     show_progress: bool = True,
     **overrides: object,
 ) -> TrainResult:
-    """Rebuild the recipe's model; ``overrides`` change single TrainConfig fields (for ablations)."""
+    """Rebuild the recipe's model; ``overrides`` change single TrainConfig fields (for ablations).
+    ``data_root`` holds ``ieb/`` and ``corpora/`` (default: found as :mod:`pie_embed.paths` says)."""
     from pie_embed.data.readers import read_instructions
     from pie_embed.embedding.models import trained_model_dir
     from pie_embed.labeling import TaskLabeler, build_ieb_dataset
@@ -65,7 +66,9 @@ def run_recipe(
     if name not in RECIPES:
         raise ConfigError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
     recipe = RECIPES[name]
-    source = Path(data_dir) / recipe.source
+    root = Path(data_root) if data_root is not None else None
+    data_dir = find_data("ieb", root / "ieb" if root else None)
+    source = data_dir / recipe.source
     if not source.is_file():
         raise DataError(f"{source}: training text for recipe {name!r} not found")
     records = read_instructions(source).records
@@ -78,7 +81,11 @@ def run_recipe(
     out = Path(output) if output is not None else trained_model_dir(recipe.alias)
     anchors = None
     if config.anchor_weight > 0:
-        anchors = corpus_anchor_texts(corpora_dir, limit=recipe.anchor_count, seed=config.seed)
+        anchors = corpus_anchor_texts(
+            find_data("corpora", root / "corpora" if root else None),
+            limit=recipe.anchor_count,
+            seed=config.seed,
+        )
     return train_model(
         texts, task_labels, out, config, resume=resume, show_progress=show_progress, anchor_texts=anchors
     )
