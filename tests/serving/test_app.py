@@ -130,3 +130,25 @@ def test_lone_surrogates_are_refused_not_crashed_on(api: TestClient, state: Serv
 def test_trailing_slashes_are_404s_not_redirects(api: TestClient) -> None:
     response = api.post("/v1/embeddings/", json={"input": "x", "model": "x"}, follow_redirects=False)
     assert response.status_code == 404 and response.json()["error"]["message"] == "no such endpoint"
+
+
+def test_odd_text_gets_vectors_or_a_json_error(api: TestClient, state: ServingState) -> None:
+    """Any text in a request: 200 with one vector or identification per input, or a 4xx JSON error."""
+    from hypothesis import HealthCheck, given, settings
+
+    from tests.data.test_odd_text import expected, odd_text
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(text=odd_text)
+    def run(text: str) -> None:
+        body = json.dumps({"input": [text, "Sort it."], "model": state.model_names[0]})  # \ud800 escapes
+        for path in ("/v1/embeddings", "/v1/identify"):
+            response = api.post(path, content=body, headers={"content-type": "application/json"})
+            if expected(text) is not None:
+                assert response.status_code == 200, response.text
+                assert len(response.json()["data"]) == 2
+            else:  # a lone surrogate, or nothing but whitespace and control characters
+                assert response.status_code == 422 and "Traceback" not in response.text
+                assert "input[0]" in response.text or "text 0" in response.text
+
+    run()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pie_embed.data.text import clean_text, value_surrogate_problem
 from pie_embed.errors import DataError, MissingExtraError
 
 __all__ = [
@@ -417,9 +418,17 @@ def _string_field(path: Path, raw: _RawRow, name: str, *, what: str) -> str:
     value = raw.row[name]
     if not isinstance(value, str):
         raise _error(path, raw.where, f"field {name!r} is {_type_name(value)}, expected a string")
-    if not value.strip():
+    text = clean_text(value)
+    if not text.strip():
         raise _error(path, raw.where, f"empty {what} in field {name!r}")
-    return value
+    return text
+
+
+def _check_values(path: Path, raw: _RawRow) -> None:
+    """Every field of a row must be writable back out as UTF-8: a lone surrogate anywhere is an error."""
+    for name, value in raw.row.items():
+        if (problem := value_surrogate_problem(value)) is not None:
+            raise _error(path, raw.where, f"field {str(name)!r} {problem}")
 
 
 def read_instructions(
@@ -468,6 +477,7 @@ class _FieldSpec:
 
 def _record(path: Path, raw: _RawRow, spec: _FieldSpec, class_names: list[str] | None) -> InstructionRecord:
     """One row's instruction (joined with its input as asked), label and fields, or a one-line error."""
+    _check_values(path, raw)
     instruction = _string_field(path, raw, spec.field, what="instruction")
     text = instruction
     if spec.join != "none" and spec.format != "json-strings":
@@ -476,7 +486,7 @@ def _record(path: Path, raw: _RawRow, spec: _FieldSpec, class_names: list[str] |
             raise _error(
                 path, raw.where, f"field {spec.input_field!r} is {_type_name(extra)}, expected a string"
             )
-        text = join_text(instruction, extra or "", spec.join)
+        text = join_text(instruction, clean_text(extra or ""), spec.join)
     label = raw.label
     if label is None and spec.format != "json-strings":
         value = raw.row.get(spec.label_field)
@@ -647,6 +657,7 @@ def _int_label(value: object) -> int | None:
 
 def _iter_pairs(path: Path, loaded: _Loaded) -> Iterator[InstructionPair]:
     for raw in loaded.rows:
+        _check_values(path, raw)
         text1 = _string_field(path, raw, "instruction1", what="instruction")
         text2 = _string_field(path, raw, "instruction2", what="instruction")
         if "label" not in raw.row:

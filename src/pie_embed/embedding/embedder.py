@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from pie_embed.data.text import clean_text, surrogate_problem
 from pie_embed.defaults import DEFAULT_BATCH_SIZE
 from pie_embed.embedding.compile import COMPILE_MIN_TEXTS, compile_model
 from pie_embed.embedding.memory import release_free_memory
@@ -283,7 +284,9 @@ class InstructionEmbedder:
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise DataError(f"text {i} is {type(text).__name__}, not a string")
-            prepared = self.prompt.prepare(text)
+            if (problem := surrogate_problem(text)) is not None:
+                raise DataError(f"text {i} {problem}")
+            prepared = self.prompt.prepare(clean_text(text))
             if not prepared:
                 raise DataError(f"text {i} is an empty instruction")
             instructions.append(prepared)

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pie_embed.data.text import clean_text
+
 __all__ = [
     "TaskLabel",
     "choose_sentence",
@@ -97,7 +99,7 @@ def instruction_segment(text: str) -> str:
     A short heading such as ``"Task:"`` is dropped; quoted text is replaced by a placeholder so that quoted
     sentences cannot take over the parse.
     """
-    text = text.strip()
+    text = clean_text(text).strip()
     header = _HEADER.match(text)
     if header and len(header.group(0).split()) <= 2 and re.search(r"[A-Za-z]{2}", text[header.end() :]):
         text = text[header.end() :]
