@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pie_embed.benchmark.machine import machine_info
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
 DATA = ROOT / "benchmarks" / ".data"
@@ -87,7 +89,7 @@ def measure(rows: int, engine: str, limit_s: float) -> dict[str, Any]:
     source = synthesise(rows)
     output = DATA / f"out_{engine}_{rows}"
     shutil.rmtree(output, ignore_errors=True)
-    command = [PIE, "embed", str(source), "-o", str(output), *ENGINES[engine]]
+    command = [PIE, "embed", str(source), "-o", f"{output}/", *ENGINES[engine]]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak = 0
@@ -142,7 +144,7 @@ def main() -> None:
             for engine in args.engines:
                 if any(r["rows"] == rows and r["engine"] == engine and r["status"] == 0 for r in results):
                     continue
-                row = measure(rows, engine, args.limit_s)
+                row = {**measure(rows, engine, args.limit_s), "machine": machine_info()}
                 results = [r for r in results if not (r["rows"] == rows and r["engine"] == engine)] + [row]
                 args.json.write_text(json.dumps(results, indent=2) + "\n")
                 print(json.dumps(row), flush=True)

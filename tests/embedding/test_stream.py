@@ -81,10 +81,12 @@ def test_resume_recomputes_nothing_and_ends_identical(
 
 def test_kill_9_mid_run_then_resume(tiny_encoder_dir: Path, tmp_path: Path) -> None:
     """A real `pie embed` process killed with SIGKILL, resumed, and compared with an uninterrupted run."""
-    write_input(tmp_path / "in.jsonl", 40_000, 40_000)
+    write_input(tmp_path / "in.jsonl", 16_000, 16_000)
     command = [PIE, "embed", str(tmp_path / "in.jsonl"), "-m", str(tiny_encoder_dir), "--shard-rows", "1000"]
     env = {**os.environ, "PIE_PRECISION": "fp32"}
-    process = subprocess.Popen([*command, "-o", str(tmp_path / "cut")], env=env, stdin=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*command, "-o", str(tmp_path / "cut") + "/"], env=env, stdin=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 300
     while not (tmp_path / "cut" / "shard-00002.json").exists():
         assert process.poll() is None and time.monotonic() < deadline
@@ -92,9 +94,11 @@ def test_kill_9_mid_run_then_resume(tiny_encoder_dir: Path, tmp_path: Path) -> N
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert not (tmp_path / "cut" / "manifest.json").exists()  # it really was cut short
-    assert subprocess.run([*command, "-o", str(tmp_path / "cut")], env=env).returncode == 2  # needs --resume
-    assert subprocess.run([*command, "-o", str(tmp_path / "cut"), "--resume"], env=env).returncode == 0
-    assert subprocess.run([*command, "-o", str(tmp_path / "whole")], env=env).returncode == 0
+    assert (
+        subprocess.run([*command, "-o", str(tmp_path / "cut") + "/"], env=env).returncode == 2
+    )  # needs --resume
+    assert subprocess.run([*command, "-o", str(tmp_path / "cut") + "/", "--resume"], env=env).returncode == 0
+    assert subprocess.run([*command, "-o", str(tmp_path / "whole") + "/"], env=env).returncode == 0
     cut, whole = read_embeddings(tmp_path / "cut"), read_embeddings(tmp_path / "whole")
     assert np.array_equal(cut[0], whole[0]) and cut[1].embeddings_sha256 == whole[1].embeddings_sha256
     leftovers = [p.name for p in (tmp_path / "cut").iterdir() if p.name.startswith(".")]
@@ -118,7 +122,9 @@ def test_cli_errors_are_one_line(tiny_encoder_dir: Path, tmp_path: Path) -> None
 
     runner = CliRunner()
     model = ["-m", str(tiny_encoder_dir)]
-    missing = runner.invoke(app, ["embed", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "out"), *model])
+    missing = runner.invoke(
+        app, ["embed", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "out") + "/", *model]
+    )
     assert missing.exit_code == 2 and "none.jsonl: file not found" in missing.output
     write_input(tmp_path / "in.jsonl", 5, 5)
     single = runner.invoke(
@@ -126,7 +132,7 @@ def test_cli_errors_are_one_line(tiny_encoder_dir: Path, tmp_path: Path) -> None
     )
     assert single.exit_code == 2 and "--resume continues a folder output" in single.output
     engine = runner.invoke(
-        app, ["embed", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "o"), "--engine", "x"]
+        app, ["embed", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "o") + "/", "--engine", "x"]
     )
     assert engine.exit_code == 2 and "--engine must be one of local, ray" in engine.output
     assert "Traceback" not in missing.output + single.output + engine.output

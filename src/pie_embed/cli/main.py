@@ -95,8 +95,8 @@ def bench(
         Path | None,
         typer.Option(
             "--data",
-            help="Folder with eft_test.json and intention_similarity_test.json "
-            "(default ../shared/ieb unless only --cluster is given).",
+            help="Folder with eft_test.json and intention_similarity_test.json. Default: $PIE_DATA/ieb, "
+            "else ~/.local/share/pie_embed/ieb (none when only --cluster is given).",
         ),
     ] = None,
     cluster: Annotated[
@@ -121,14 +121,13 @@ def bench(
     ] = "fp32",
 ) -> None:
     """Run the Instruction Embedding Benchmark (ICT + IIS) and/or cluster labeled files."""
-    from pie_embed.benchmark.files import DEFAULT_IEB_DIR
     from pie_embed.benchmark.ieb import load_ieb, run_benchmark
     from pie_embed.benchmark.report import results_table, write_json
     from pie_embed.embedding.cache import EmbeddingCache
     from pie_embed.paths import cache_dir as default_cache_dir
+    from pie_embed.paths import data_dir
 
-    data_dir = data if data is not None or cluster else DEFAULT_IEB_DIR
-    ieb = load_ieb(data_dir, cluster or [])
+    ieb = load_ieb(data if data is not None or cluster else data_dir("ieb"), cluster or [])
     cache = None if no_cache else EmbeddingCache(cache_dir or default_cache_dir() / "embeddings")
     results = run_benchmark(
         ieb,
@@ -152,14 +151,17 @@ def bench(
 def embed(
     input_path: Annotated[Path, typer.Argument(help="JSON, JSONL, CSV, Parquet or saved HF dataset folder.")],
     output: Annotated[
-        Path,
+        str,
         typer.Option(
             "--output",
             "-o",
-            help="A .npy or .parquet file (read whole), or a folder: the input is streamed into shards "
-            "that --resume continues.",
+            help="A .npy or .parquet file (read whole), or a folder ending in '/' (or --shards): the input "
+            "is streamed into shards that --resume continues.",
         ),
     ],
+    shards: Annotated[
+        bool, typer.Option("--shards", help="Write a folder of shards, whatever the output's name.")
+    ] = False,
     model: ModelOption = "default",
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
@@ -199,17 +201,19 @@ def embed(
     ] = None,
 ) -> None:
     """Embed every instruction of a dataset: vectors plus a manifest. A folder output streams any size."""
+    from pie_embed.data.writers import embeddings_output
     from pie_embed.embedding.embedder import InstructionEmbedder
     from pie_embed.embedding.encoder import check_engine
     from pie_embed.embedding.files import embed_file
     from pie_embed.embedding.stream import embed_stream
     from pie_embed.errors import ConfigError
 
-    single_file = output.suffix.lower() in (".npy", ".parquet")
+    output_path, is_folder = embeddings_output(output, folder=shards)
+    single_file = not is_folder
     if single_file and resume:
-        raise ConfigError("--resume continues a folder output (-o DIR); a single file is written at once")
+        raise ConfigError("--resume continues a folder output (-o DIR/); a single file is written at once")
     if check_engine(engine) == "ray" and (single_file or resume):
-        raise ConfigError("--engine ray writes a folder of Parquet files (-o DIR) and has no --resume")
+        raise ConfigError("--engine ray writes a folder of Parquet files (-o DIR/) and has no --resume")
 
     # One set of settings: this process's embedder, and the recipe each Ray actor builds its own from.
     settings: dict[str, Any] = {
@@ -230,7 +234,7 @@ def embed(
             embedder,
             settings,
             input_path,
-            output,
+            output_path,
             field=field,
             input_field=input_field,
             join=join,
@@ -247,7 +251,7 @@ def embed(
         run = embed_stream(
             embedder,
             input_path,
-            output,
+            output_path,
             field=field,
             input_field=input_field,
             join=join,
@@ -262,7 +266,7 @@ def embed(
         )
         return
     result = embed_file(
-        embedder, input_path, output, field=field, input_field=input_field, join=join, split=split
+        embedder, input_path, output_path, field=field, input_field=input_field, join=join, split=split
     )
     stats = result.stats
     console.print(
@@ -311,7 +315,7 @@ def label(
         typer.Option(
             "--check-overlap",
             help="Test file whose instructions are left out; repeatable. Default: the IEB test files in "
-            "../shared/ieb.",
+            "$PIE_DATA/ieb or ~/.local/share/pie_embed/ieb, where there are any.",
         ),
     ] = None,
     no_overlap_check: Annotated[
@@ -363,6 +367,11 @@ def label(
         test_files: list[Path] = []
     else:
         test_files = check_overlap if check_overlap is not None else ieb_test_files(excluding=input_path)
+        if not test_files and ieb_format:
+            console.print(
+                "note: no IEB test files found ($PIE_DATA/ieb or ~/.local/share/pie_embed/ieb), so no "
+                "overlap with them was checked; name test files with --check-overlap"
+            )
     dataset = read_instructions(input_path, field=field, input_field=input_field, split=split)
     labels = labeler.label_many(dataset.texts, show_progress=True)
     built = build_ieb_dataset(
@@ -398,6 +407,14 @@ def train(
     recipe: Annotated[
         str | None,
         typer.Option("--recipe", help="Rebuild a shipped model (default -> pie-minilm) in one command."),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="For --recipe: the folder holding ieb/ and corpora/ (such as ../shared). Default: "
+            "$PIE_DATA, else ~/.local/share/pie_embed.",
+        ),
     ] = None,
     model: ModelOption = "default",
     prompt: Annotated[
@@ -477,7 +494,7 @@ def train(
     if recipe is not None:
         if train_file is not None:
             raise ConfigError("--recipe brings its own training data; leave out --train")
-        result = run_recipe(recipe, output=output, resume=resume)
+        result = run_recipe(recipe, data_root=data, output=output, resume=resume)
     else:
         if train_file is None or output is None:
             raise ConfigError("give --train FILE and -o DIR, or --recipe NAME")

@@ -29,6 +29,7 @@ from pie_embed.errors import DataError
 
 __all__ = [
     "EMBEDDING_SUFFIXES",
+    "embeddings_output",
     "MANIFEST_KEY",
     "RECORD_SUFFIXES",
     "EmbeddingManifest",
@@ -327,6 +328,22 @@ def _embeddings_suffix(path: Path) -> str:
             f"supported: {', '.join(EMBEDDING_SUFFIXES)}"
         )
     return suffix
+
+
+def embeddings_output(output: str | Path, *, folder: bool = False) -> tuple[Path, bool]:
+    """Where ``pie embed`` writes and whether it is a folder of shards: a ``.npy`` or ``.parquet`` file,
+    or a folder asked for explicitly (a trailing ``/``, ``folder=True``, or a folder that exists)."""
+    raw = str(output)
+    path = Path(raw)
+    if folder or raw.endswith(("/", os.sep)) or path.is_dir():
+        return path, True
+    if path.suffix.lower() in EMBEDDING_SUFFIXES:
+        return path, False
+    raise DataError(
+        f"{raw}: unknown output type {path.suffix or '(no suffix)'!r}; accepted: "
+        f"{', '.join(EMBEDDING_SUFFIXES)} for one file, or a folder of shards (a trailing '/', as in "
+        f"{raw}/, or --shards)"
+    )
 
 
 def read_embeddings(path: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
