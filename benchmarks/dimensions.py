@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 
 from pie_embed import InstructionEmbedder
-from pie_embed.benchmark.files import DEFAULT_IEB_DIR
 from pie_embed.benchmark.ieb import load_ieb
+from pie_embed.benchmark.machine import machine_info
 from pie_embed.benchmark.tasks import evaluate_clustering, evaluate_similarity
 from pie_embed.embedding.cache import EmbeddingCache
 from pie_embed.errors import ModelNotFoundError
@@ -27,7 +27,7 @@ SIZES = (384, 256, 192, 128, 64, 32)
 
 
 def measure(models: list[str]) -> list[dict[str, object]]:
-    ieb = load_ieb(DEFAULT_IEB_DIR, [])
+    ieb = load_ieb(ROOT.parent / "shared" / "ieb", [])
     cache = EmbeddingCache(cache_dir() / "embeddings")
     rows = []
     for name in models:
@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true", help="Print the table from --json and stop.")
     args = parser.parse_args()
     if not args.markdown:
-        args.json.write_text(json.dumps(measure(args.models), indent=2) + "\n")
+        args.json.write_text(json.dumps({**measure(args.models), "machine": machine_info()}, indent=2) + "\n")
     print(markdown(json.loads(args.json.read_text())))
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import resource
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
+
+from pie_embed.benchmark.machine import machine_info
 
 ROOT = Path(__file__).resolve().parents[1]
 IEB = ROOT.parent / "shared" / "ieb"
@@ -123,7 +124,7 @@ def main() -> None:
                 record = pool.submit(
                     run_one, model, prompt, pooling, args.seeds, not args.no_generalization
                 ).result()
-            record["machine"] = f"{platform.processor() or platform.machine()}, 2 cores"
+            record["machine"] = machine_info()
             record["date"] = time.strftime("%Y-%m-%d")
             records.append(record)
             args.json.parent.mkdir(parents=True, exist_ok=True)

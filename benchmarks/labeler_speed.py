@@ -11,11 +11,12 @@ label cache; instructions/s counts distinct instructions over wall time (parsing
 from __future__ import annotations
 
 import json
-import os
 import platform
 import sys
 import time
 from pathlib import Path
+
+from pie_embed.benchmark.machine import machine_info
 
 ROOT = Path(__file__).resolve().parents[1]
 IEB = ROOT.parent / "shared" / "ieb"
@@ -76,11 +77,7 @@ def main() -> None:
             results.append(row)
             print(json.dumps(row), flush=True)
     out = ROOT / "benchmarks" / "results" / "labeler_speed.json"
-    machine = {
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-    }
+    machine = {**machine_info(), "platform": platform.platform()}
     out.write_text(json.dumps({"machine": machine, "results": results}, indent=2) + "\n")
     print(f"wrote {out}")
 

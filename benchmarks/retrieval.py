@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pie_embed.benchmark.machine import machine_info
+
 ROOT = Path(__file__).resolve().parents[1]
 EFT = ROOT.parent / "shared" / "ieb" / "eft_test.json"
 KS = (1, 4, 8)
@@ -77,7 +79,10 @@ def main() -> None:
         print(rows[-1])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
-        json.dumps({"data": str(EFT.name), "queries": len(texts), "rows": rows}, indent=2) + "\n"
+        json.dumps(
+            {"data": str(EFT.name), "queries": len(texts), "rows": rows, "machine": machine_info()}, indent=2
+        )
+        + "\n"
     )
     print("| retriever | " + " | ".join(f"precision@{k}" for k in KS) + " |")
     print("|---|" + "---|" * len(KS))

@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from pie_embed.benchmark.machine import machine_info
+
 ROOT = Path(__file__).resolve().parents[1]
 DIM, CENTRES, QUERIES, K_MEANS, K_NEIGHBOURS = 384, 2000, 1000, 100, 10
 LIMIT_S = 900
@@ -209,7 +211,7 @@ def main() -> None:
     for task, n in plan:
         if (task, n) in done or (args.tasks and task not in args.tasks):
             continue
-        record = measure(task, n)
+        record = {**measure(task, n), "machine": machine_info()}
         print(record, flush=True)
         records.append(record)
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,6 @@ import asyncio
 import base64
 import json
 import os
-import platform
 import signal
 import subprocess
 import sys
@@ -34,6 +33,8 @@ from typing import Any
 
 import httpx
 import numpy as np
+
+from pie_embed.benchmark.machine import machine_info
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -188,7 +189,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     embedder = InstructionEmbedder(args.model)
     expected = embedder.encode(texts)
     results: dict[str, Any] = {
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "machine": machine_info(),
         "command": " ".join(["benchmarks/serve_load.py", *sys.argv[1:]]),
         "model": embedder.model_name,
         "requests": args.requests,

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
 from pathlib import Path
 from typing import Any
@@ -36,8 +34,8 @@ import numpy as np
 import torch
 
 from pie_embed import InstructionEmbedder
-from pie_embed.benchmark.files import DEFAULT_IEB_DIR
 from pie_embed.benchmark.ieb import load_ieb
+from pie_embed.benchmark.machine import machine_info, machine_line
 from pie_embed.benchmark.tasks import evaluate_clustering, evaluate_similarity
 from pie_embed.embedding.precision import bf16_supported
 from pie_embed.errors import ModelNotFoundError
@@ -173,12 +171,12 @@ def measure_model(
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    ieb = load_ieb(DEFAULT_IEB_DIR, [])
+    ieb = load_ieb(ROOT.parent / "shared" / "ieb", [])
     texts = ieb.ict.texts
     peaks = {"fp32": peak_gflops(torch.float32)}
     peaks["bf16"] = peak_gflops(torch.bfloat16) if bf16_supported() else peaks["fp32"]
     results: dict[str, Any] = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
+        "machine": machine_info(),
         "threads": torch.get_num_threads(),
         "native_bf16": bf16_supported(),
         "peak_gflops": {k: round(v, 1) for k, v in peaks.items()},
@@ -220,6 +218,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"{quality_rows['fp32']['iis_spearman']:.3f} -> "
             f"{quality_rows['auto+compile']['iis_spearman']:.3f} |"
         )
+    if isinstance(results.get("machine"), dict):
+        lines.append(f"\nCPU: {machine_line(results['machine'])}.")
     lines.append(f"\nPeak matmul on this CPU: {results['peak_gflops']} GFLOP/s.")
     return "\n".join(lines)
 
