@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # Exact-match tests compare vectors to 1e-5: they run in fp32 on every CPU. Tests of the bf16 fast path
 # ask for it explicitly (tests/embedding/test_precision.py, tests/integration/test_fast_path.py).
 os.environ.setdefault("PIE_PRECISION", "fp32")
+# Caches (embeddings, dequantized and unpacked models) start empty for every run, as on a fresh machine,
+# and never touch the user's ~/.cache.
+os.environ.setdefault("PIE_EMBED_CACHE", tempfile.mkdtemp(prefix="pie-test-cache-"))
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 IEB_DIR = SHARED / "ieb"

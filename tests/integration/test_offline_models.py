@@ -1,10 +1,14 @@
-"""Every offline model alias embeds through InstructionEmbedder (installed by `install.sh --dev`)."""
+"""Every offline model alias embeds through InstructionEmbedder (installed by `install.sh --dev`). A GGUF
+model is dequantized once (the slow path) and then loads from its safetensors copy with the same vectors."""
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from pie_embed import InstructionEmbedder
-from pie_embed.embedding.offline import OFFLINE_MODELS
+from pie_embed.embedding import offline
+from pie_embed.embedding.offline import OFFLINE_MODELS, LocalModel
 
 pytestmark = pytest.mark.integration
 
@@ -17,12 +21,23 @@ SETTINGS = {
 
 
 @pytest.mark.parametrize("alias", list(SETTINGS))
-def test_alias_embeds_and_padding_does_not_leak(alias):
+def test_alias_embeds_and_padding_does_not_leak(alias, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     spec = OFFLINE_MODELS[alias]
     assert spec.is_installed(), f"{alias} missing: run bash scripts/install.sh --dev ({spec.install_hint})"
+    monkeypatch.setenv("PIE_EMBED_CACHE", str(tmp_path))  # nothing unpacked or dequantized yet
     prompt, pooling, dimension = SETTINGS[alias]
     embedder = InstructionEmbedder(alias, prompt=prompt, batch_size=8)
     assert embedder.pooling == pooling and embedder.dimension == dimension
     vectors = embedder.encode(TEXTS)
     assert vectors.shape == (3, dimension) and np.isfinite(vectors).all()
     np.testing.assert_allclose(embedder.encode([TEXTS[2]])[0], vectors[2], atol=1e-4)
+    assert not [p for p in tmp_path.rglob("*") if ".tmp-" in p.name]  # no half-written cache entries
+    if alias in ("smollm2-135m", "gemma3-270m"):
+
+        def no_gguf(local: LocalModel) -> None:
+            raise AssertionError("the dequantized copy should have been used")
+
+        monkeypatch.setattr(offline, "_load_gguf", no_gguf)
+        cached = InstructionEmbedder(alias, prompt=prompt, batch_size=8)
+        assert cached.loaded.model.dtype.is_floating_point and "LM" not in type(cached.loaded.model).__name__
+        np.testing.assert_array_equal(cached.encode(TEXTS), vectors)

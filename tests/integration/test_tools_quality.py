@@ -3,8 +3,6 @@
 import numpy as np
 import pytest
 
-from pie_embed import InstructionEmbedder
-from pie_embed.benchmark.ieb import read_labeled
 from pie_embed.data.readers import read_instructions
 from pie_embed.tools.correlate import correlate_vectors
 from pie_embed.tools.retrieve import leave_one_out_precision, random_precision
@@ -15,14 +13,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def minilm():
-    return InstructionEmbedder("default", batch_size=64)
-
-
-@pytest.fixture(scope="module")
-def eft(minilm, ieb_dir):
-    data = read_labeled(ieb_dir / "eft_test.json")
-    return unit_rows(minilm.encode(data.texts)), data.labels
+def eft(minilm, ieb, embedding_cache):
+    """eft_test.json is IEB's ICT file: its vectors come from the anchor test's run when it ran first."""
+    vectors, _ = embedding_cache.encode(minilm, ieb.ict.texts)
+    return unit_rows(vectors), ieb.ict.labels
 
 
 def test_demonstration_retrieval_finds_same_task_examples(eft):

@@ -15,7 +15,8 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -331,13 +332,37 @@ def dequantized_cache_dir(cache_dir: Path, alias: str, version: str) -> Path:
     return Path(cache_dir).expanduser() / "dequantized" / _cache_name(alias, version)
 
 
+@contextmanager
+def _gguf_parsed_once() -> Iterator[None]:
+    """transformers parses a GGUF file three times (config, weights, tokenizer), and each parse walks
+    every vocabulary entry (14 s for Gemma-3's 262k tokens on 2 cores). Inside this block each file is
+    parsed once and its read-only reader shared."""
+    import gguf
+
+    original = gguf.GGUFReader
+    readers: dict[tuple[str, str], Any] = {}
+
+    def shared_reader(path: Any, mode: str = "r") -> Any:
+        key = (str(path), mode)
+        if key not in readers:
+            readers[key] = original(path, mode)
+        return readers[key]
+
+    gguf.GGUFReader = shared_reader  # type: ignore[misc,assignment]
+    try:
+        yield
+    finally:
+        gguf.GGUFReader = original  # type: ignore[misc]
+
+
 def _load_gguf(local: LocalModel) -> tuple[Any, Any]:
     """Tokenizer and float32 base model read from the GGUF file (slow: dequantizes every tensor)."""
     from transformers import AutoModel, AutoTokenizer
 
     kwargs: dict[str, Any] = {"gguf_file": local.gguf_file, "local_files_only": True}
-    tokenizer = AutoTokenizer.from_pretrained(local.path, **kwargs)
-    model = AutoModel.from_pretrained(local.path, dtype="float32", **kwargs)
+    with _gguf_parsed_once():
+        tokenizer = AutoTokenizer.from_pretrained(local.path, **kwargs)
+        model = AutoModel.from_pretrained(local.path, dtype="float32", **kwargs)
     # A GGUF-loaded model refuses save_pretrained while it still looks quantized; its weights are plain
     # float32 tensors by now, so forgetting the quantizer is enough.
     quantizer = getattr(model, "hf_quantizer", None)

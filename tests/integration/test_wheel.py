@@ -1,0 +1,64 @@
+"""The built wheel works on its own: installed into a fresh virtual environment outside the repository,
+its `pie` runs embed, label and identify from an empty folder, with no data folder and empty caches."""
+
+from __future__ import annotations
+
+import json
+import os
+import site
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.integration
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, f"{command}: {done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv holding only the wheel; the dependencies are seen through a .pth line to this
+    environment's site-packages (a plain path line: the editable install's finder there stays off)."""
+    base = tmp_path_factory.mktemp("wheel")
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(base / "dist"), str(ROOT)], base)
+    (wheel,) = (base / "dist").glob("pie_embed-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "pie_embed/tools/data/task_bank.jsonl" in names and "pie_embed/tools/data/NOTICE.md" in names
+    venv = base / "venv"
+    run([sys.executable, "-m", "venv", "--without-pip", str(venv)], base)
+    python = venv / "bin" / "python"
+    run([*pip, "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)], base)
+    (purelib,) = (venv / "lib").glob("python3*/site-packages")
+    (purelib / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    return venv
+
+
+def test_wheel_runs_embed_label_identify_from_an_empty_folder(wheel_venv: Path, tmp_path: Path) -> None:
+    work = tmp_path / "empty"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIE_", "XDG_"))}
+    env.update(HOME=str(tmp_path / "home"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    python = str(wheel_venv / "bin" / "python")
+    where = run([python, "-c", "import pie_embed; print(pie_embed.__file__)"], work, env)
+    assert where.startswith(str(wheel_venv)), where  # the wheel's copy, not the repository's
+    rows = [{"instruction": "Translate the sentence into French."}, {"instruction": "Write a haiku."}]
+    (work / "small.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    pie = str(wheel_venv / "bin" / "pie")
+    run([pie, "embed", "small.jsonl", "-o", "vectors.npy"], work, env)
+    assert (work / "vectors.npy").is_file() and (work / "vectors.npy.manifest.json").is_file()
+    run([pie, "label", "small.jsonl", "-o", "labeled.jsonl", "--no-cache"], work, env)
+    labeled = [json.loads(line) for line in (work / "labeled.jsonl").read_text().splitlines()]
+    assert [row["task_label"] for row in labeled] == ["translate|sentence", "write|haiku"]
+    run([pie, "identify", "Summarize the article.", "-o", "identified.jsonl"], work, env)
+    (found,) = [json.loads(line) for line in (work / "identified.jsonl").read_text().splitlines()]
+    assert found["label"] == "summarize|article"
+    assert len(found["nearest"]) == 5 and "summar" in found["nearest"][0]["task"]
