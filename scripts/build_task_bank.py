@@ -36,31 +36,28 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
 
 
+# file -> (the kind of row preferred as a task's text, its source name); SNI rows carry their category
+SOURCES = {
+    "sni_train_tasks.jsonl": ("definition", "super-natural-instructions"),
+    "selfinstruct_seed_tasks.jsonl": ("instruction", "self-instruct"),
+}
+
+
 def bank_rows(shared: Path) -> list[dict]:
     rows: dict[str, dict] = {}
-    # a task's bare definition first; rows with an input only where a task has no bare definition
-    sni = read_jsonl(shared / "train_other" / "sni_train_tasks.jsonl")
-    for row in sorted(sni, key=lambda r: r["kind"] != "definition"):
-        rows.setdefault(
-            row["label"],
-            {
-                "instruction": one_line(row["instruction"]),
-                "label": row["label"],
-                "category": row["category"],
-                "source": "super-natural-instructions",
-            },
-        )
-    seeds = read_jsonl(shared / "train_other" / "selfinstruct_seed_tasks.jsonl")
-    for row in sorted(seeds, key=lambda r: r["kind"] != "instruction"):
-        rows.setdefault(
-            row["label"],
-            {
-                "instruction": one_line(row["instruction"]),
-                "label": row["label"],
-                "category": "Self-Instruct seed task",
-                "source": "self-instruct",
-            },
-        )
+    for name, (preferred, source) in SOURCES.items():
+        # a task's bare statement first; rows with an input only where a task has no bare statement
+        found = read_jsonl(shared / "train_other" / name)
+        for row in sorted(found, key=lambda r, kind=preferred: r["kind"] != kind):
+            rows.setdefault(
+                row["label"],
+                {
+                    "instruction": one_line(row["instruction"]),
+                    "label": row["label"],
+                    "category": row.get("category", "Self-Instruct seed task"),
+                    "source": source,
+                },
+            )
     return sorted(rows.values(), key=lambda r: (r["source"], r["label"]))
 
 
