@@ -14,7 +14,15 @@ pip=("$venv/bin/python" -m pip install -qq --disable-pip-version-check)
 "${pip[@]}" torch==2.13.0
 "${pip[@]}" --upgrade -e ".[gguf,label,train,tools,map,serve,ray,hf,dev]"
 bash scripts/install_models.sh "$venv/bin/python"
-echo "versions that differ from requirements/lock.txt:"
-"$venv/bin/python" -m pip freeze --exclude-editable | sort >"$venv/freeze.txt"
-grep -v '^#' requirements/lock.txt | sort | comm -13 - "$venv/freeze.txt" | sed 's/^/  /' || true
+echo "versions that differ from requirements/lock.txt (locked -> newest):"
+"$venv/bin/python" - requirements/lock.txt <<'PYEOF'
+import importlib.metadata as metadata, re, sys
+norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()
+locked = dict(line.strip().split("==", 1) for line in open(sys.argv[1]) if "==" in line and not line.startswith("#"))
+installed = {norm(d.metadata["Name"]): d.version for d in metadata.distributions()}
+for name, version in sorted(locked.items()):
+    now = installed.get(norm(name))
+    if now != version:
+        print(f"  {name}: {version} -> {now or 'not installed'}")
+PYEOF
 "$venv/bin/python" -m pytest -q "$@"

