@@ -39,6 +39,7 @@ RUNS: dict[str, dict[str, Any] | None] = {
     "other": {"epochs": 1.0},
     "other+anchor": {"epochs": 1.0, "anchor_weight": 10.0},
     "other+anchor 2ep": {"epochs": 2.0, "anchor_weight": 10.0},
+    "other+anchor seed1": {"epochs": 1.0, "anchor_weight": 10.0, "seed": 1},  # run-to-run spread
     # + a seeded sample of IEB's `pie label` training set (the default recipe's data, IEB test rows out)
     "other+ieb3k+anchor+similar": {
         "epochs": 1.0,
@@ -49,6 +50,10 @@ RUNS: dict[str, dict[str, Any] | None] = {
     "other-lora": {"epochs": 1.0, "lora": True, "learning_rate": 2e-4},
 }
 WEIGHTS = (0.5,)
+# weight averages ("model soups") of two runs kept with --keep: row -> the two runs
+SOUPS: dict[str, tuple[str, str]] = {
+    "soup: other+ieb3k+anchor+similar / other+anchor 2ep": ("other+ieb3k+anchor+similar", "other+anchor 2ep"),
+}
 COMMON = {"hard_negatives": False, "max_length": 128, "eval_steps": 40, "batch_size": 64}
 
 
@@ -163,6 +168,33 @@ def run(name: str, keep: Path | None = None) -> list[dict[str, Any]]:
     return rows
 
 
+def soup(name: str, keep: Path) -> list[dict[str, Any]]:
+    """The mean of the weights of two kept runs, scored like a run."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    from pie_embed.benchmark import load_ieb
+    from pie_embed.benchmark.panel import panel_files
+
+    first, second = (keep / run for run in SOUPS[name])
+    for folder in (first, second):
+        if not (folder / "model.safetensors").is_file():
+            raise SystemExit(f"{folder}: run it first with --keep {keep}")
+    with tempfile.TemporaryDirectory(prefix="pie-panel-soup-") as tmp:
+        merged = Path(tmp) / "soup"
+        shutil.copytree(first, merged)
+        a, b = load_file(first / "model.safetensors"), load_file(second / "model.safetensors")
+        save_file(
+            {k: ((a[k] + b[k]) / 2).contiguous() for k in a},
+            merged / "model.safetensors",
+            metadata={"format": "pt"},
+        )
+        data = load_ieb(SHARED / "ieb", panel_files(SHARED / "generalization"))
+        common = {"date": time.strftime("%Y-%m-%d"), "machine": machine_info()}
+        return [{"row": name, **common, **score(str(merged), data)}]
+
+
 def markdown(rows: list[dict[str, Any]]) -> str:
     sets = [s["set"] for s in rows[0]["scores"]]
     base = {s["set"]: s["mean"] for s in next(r for r in rows if r["row"] == "base")["scores"]}
@@ -182,18 +214,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--only", nargs="+", choices=list(RUNS))
+    parser.add_argument("--only", nargs="+", choices=[*RUNS, *SOUPS])
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "panel_grid.json")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--keep", type=Path, help="Copy each trained model to this folder.")
     args = parser.parse_args()
     rows = json.loads(args.json.read_text()) if args.json.is_file() else []
     if not args.markdown:
-        for name in args.only or list(RUNS):
+        for name in args.only or [*RUNS, *SOUPS]:
             if any(r["row"] == name for r in rows) and not args.only:
                 print(f"skip (already in {args.json}): {name}", file=sys.stderr)
                 continue
-            new = run(name, args.keep)
+            if name in SOUPS and args.keep is None:
+                print(f"skip (needs --keep with its two runs): {name}", file=sys.stderr)
+                continue
+            new = soup(name, args.keep) if name in SOUPS else run(name, args.keep)
             names = {r["row"] for r in new}
             rows = [r for r in rows if r["row"] not in names] + new
             args.json.parent.mkdir(parents=True, exist_ok=True)
