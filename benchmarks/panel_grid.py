@@ -53,6 +53,7 @@ WEIGHTS = (0.5,)
 # weight averages ("model soups") of two runs kept with --keep: row -> the two runs
 SOUPS: dict[str, tuple[str, str]] = {
     "soup: other+ieb3k+anchor+similar / other+anchor 2ep": ("other+ieb3k+anchor+similar", "other+anchor 2ep"),
+    "soup: other+anchor / other+anchor seed1": ("other+anchor", "other+anchor seed1"),
 }
 COMMON = {"hard_negatives": False, "max_length": 128, "eval_steps": 40, "batch_size": 64}
 
