@@ -100,10 +100,10 @@ def interpolate(base_dir: str, tuned_dir: Path, weight: float, output: Path) -> 
     shutil.copytree(tuned_dir, output)
     tuned = load_file(tuned_dir / "model.safetensors")
     base = load_file(str(Path(base_dir) / "model.safetensors"))
-    merged = {
-        name: base[name] + weight * (value - base[name]) if name in base else value
-        for name, value in tuned.items()
-    }
+    missing = sorted(set(tuned) - set(base))
+    if missing:
+        raise SystemExit(f"{tuned_dir}: weights that {base_dir} does not have: {missing[:3]}")
+    merged = {name: base[name] + weight * (value - base[name]) for name, value in tuned.items()}
     save_file(
         {k: v.contiguous() for k, v in merged.items()},
         output / "model.safetensors",
@@ -171,10 +171,6 @@ def run(name: str, keep: Path | None = None) -> list[dict[str, Any]]:
 
 def soup(name: str, keep: Path) -> list[dict[str, Any]]:
     """The mean of the weights of two kept runs, scored like a run."""
-    import shutil
-
-    from safetensors.torch import load_file, save_file
-
     from pie_embed.benchmark import load_ieb
     from pie_embed.benchmark.panel import panel_files
 
@@ -184,13 +180,7 @@ def soup(name: str, keep: Path) -> list[dict[str, Any]]:
             raise SystemExit(f"{folder}: run it first with --keep {keep}")
     with tempfile.TemporaryDirectory(prefix="pie-panel-soup-") as tmp:
         merged = Path(tmp) / "soup"
-        shutil.copytree(first, merged)
-        a, b = load_file(first / "model.safetensors"), load_file(second / "model.safetensors")
-        save_file(
-            {k: ((a[k] + b[k]) / 2).contiguous() for k in a},
-            merged / "model.safetensors",
-            metadata={"format": "pt"},
-        )
+        interpolate(str(first), second, 0.5, merged)  # first + (second - first) / 2: their mean
         data = load_ieb(SHARED / "ieb", panel_files(SHARED / "generalization"))
         common = {"date": time.strftime("%Y-%m-%d"), "machine": machine_info()}
         return [{"row": name, **common, **score(str(merged), data)}]

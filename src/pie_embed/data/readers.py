@@ -428,7 +428,7 @@ def _check_values(path: Path, raw: _RawRow) -> None:
     """Every field of a row must be writable back out as UTF-8: a lone surrogate anywhere is an error."""
     for name, value in raw.row.items():
         if (problem := value_surrogate_problem(value)) is not None:
-            raise _error(path, raw.where, f"field {str(name)!r} {problem}")
+            raise _error(path, raw.where, f"field {str(name)!r} is not valid Unicode: {problem}")
 
 
 def read_instructions(

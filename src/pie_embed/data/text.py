@@ -21,14 +21,12 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def surrogate_problem(text: str) -> str | None:
-    """Why ``text`` cannot be used (a lone surrogate, with its position), or None when it can."""
+    """Why ``text`` is not valid Unicode (its first lone surrogate and where), or None when it is; callers
+    say ``f"{what} is not valid Unicode: {problem}"``."""
     found = _SURROGATE.search(text)
     if found is None:
         return None
-    return (
-        f"holds a lone surrogate U+{ord(found.group()):04X} at character {found.start() + 1}, "
-        "which is not valid Unicode"
-    )
+    return f"a lone surrogate U+{ord(found.group()):04X} at character {found.start() + 1}"
 
 
 def value_surrogate_problem(value: Any) -> str | None:

@@ -285,7 +285,7 @@ class InstructionEmbedder:
             if not isinstance(text, str):
                 raise DataError(f"text {i} is {type(text).__name__}, not a string")
             if (problem := surrogate_problem(text)) is not None:
-                raise DataError(f"text {i} {problem}")
+                raise DataError(f"text {i} is not valid Unicode: {problem}")
             prepared = self.prompt.prepare(clean_text(text))
             if not prepared:
                 raise DataError(f"text {i} is an empty instruction")

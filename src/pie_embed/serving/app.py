@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from pie_embed import __version__
+from pie_embed.data.text import clean_text, surrogate_problem
 from pie_embed.errors import PieError
 from pie_embed.serving import schemas
 from pie_embed.serving.batcher import ClosingError, EncodedTexts, MicroBatcher, QueueFullError
@@ -118,14 +119,10 @@ def create_app(state: ServingState) -> FastAPI:
                     param=f"input[{i}]",
                     code="input_too_long",
                 )
-            if not text.strip():
+            if not clean_text(text).strip():  # nothing but whitespace and control characters
                 raise ApiError(422, f"input[{i}] is empty", param=f"input[{i}]")
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ApiError(
-                    422, f"input[{i}] is not valid Unicode (a lone surrogate)", param=f"input[{i}]"
-                ) from None
+            if (problem := surrogate_problem(text)) is not None:
+                raise ApiError(422, f"input[{i}] is not valid Unicode: {problem}", param=f"input[{i}]")
         state.metrics.inputs.labels(endpoint).inc(len(texts))
         return texts
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pie_embed.benchmark.files import ieb_test_files
 from pie_embed.errors import ConfigError, DataError
-from pie_embed.paths import data_dir as find_data
+from pie_embed.paths import data_dir
 from pie_embed.training.anchors import corpus_anchor_texts
 from pie_embed.training.trainer import TrainConfig, TrainResult, train_model
 
@@ -66,14 +66,17 @@ def run_recipe(
     if name not in RECIPES:
         raise ConfigError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
     recipe = RECIPES[name]
-    root = Path(data_root) if data_root is not None else None
-    data_dir = find_data("ieb", root / "ieb" if root else None)
-    source = data_dir / recipe.source
+
+    def folder(name: str) -> Path:
+        return data_dir(name, Path(data_root) / name if data_root is not None else None)
+
+    ieb_dir = folder("ieb")
+    source = ieb_dir / recipe.source
     if not source.is_file():
         raise DataError(f"{source}: training text for recipe {name!r} not found")
     records = read_instructions(source).records
     labels = TaskLabeler(cache=True).label_many([r.text for r in records], show_progress=show_progress)
-    tests = ieb_test_files(data_dir, excluding=source)
+    tests = ieb_test_files(ieb_dir, excluding=source)
     dataset = build_ieb_dataset(records, labels, min_count=recipe.min_count, test_files=tests)
     texts = [r.text for r, label in zip(records, dataset.assignments, strict=True) if label is not None]
     task_labels = [label for label in dataset.assignments if label is not None]
@@ -82,7 +85,7 @@ def run_recipe(
     anchors = None
     if config.anchor_weight > 0:
         anchors = corpus_anchor_texts(
-            find_data("corpora", root / "corpora" if root else None),
+            folder("corpora"),
             limit=recipe.anchor_count,
             seed=config.seed,
         )
