@@ -24,7 +24,13 @@ ODD = [
     "\x00", "\x01", "\x1b", "\x7f", "\x85", "\x9f", "\t", "\n", "\r", "\u2028", "\u200f", "\u202e", "\ufeff",
     "\ud800", "\udfff", "\U0001f600", "\u0301", "\u4e2d", "\ufffd", " ", "a", "é",
 ]  # fmt: skip
-odd_text = st.lists(st.one_of(st.sampled_from(ODD), st.text(max_size=5)), max_size=12).map("".join)
+# As a JSON file gives it back: an adjacent high+low surrogate pair ("\ud800\udfff") decodes to one valid
+# character (U+103FF), so every test starts from the text a reader really sees; lone ones stay lone.
+odd_text = (
+    st.lists(st.one_of(st.sampled_from(ODD), st.text(max_size=5)), max_size=12)
+    .map("".join)
+    .map(lambda text: json.loads(json.dumps(text)))
+)
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -139,3 +145,14 @@ def test_a_one_megabyte_instruction_is_read_whole(tmp_path: Path) -> None:
     text = "Summarize the following text. " + "word " * 200_000
     path = write_json(tmp_path / "big.json", [{"instruction": text}])
     assert read_instructions(path).texts == [text]
+
+
+def test_an_escaped_surrogate_pair_is_one_valid_character(tmp_path: Path) -> None:
+    path = tmp_path / "pair.jsonl"
+    path.write_text('{"instruction": "Sort \\ud800\\udfff it."}\n{"instruction": "Sort \\ud800 it."}\n')
+    with pytest.raises(
+        DataError, match=r"line 2: field 'instruction' is not valid Unicode: a lone surrogate U\+D800"
+    ):
+        read_instructions(path)
+    path.write_text('{"instruction": "Sort \\ud800\\udfff it."}\n')
+    assert read_instructions(path).texts == ["Sort \U000103ff it."]
