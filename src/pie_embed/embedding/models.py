@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from pie_embed.embedding.offline import OFFLINE_MODELS, LocalModel, load_gguf_base_model
+from pie_embed.embedding.shipped import SHIPPED_MODELS, read_shipped
+from pie_embed.embedding.weight_delta import apply_delta
 from pie_embed.errors import ConfigError, ModelNotFoundError
 from pie_embed.paths import cache_dir as default_cache_dir
 
@@ -34,7 +36,7 @@ class LoadedModel:
 
 
 # Built by `pie train --recipe NAME` into <cache>/models/trained/<alias>: build outputs, never committed.
-TRAINED_ALIASES: dict[str, str] = {"pie-minilm": "default"}
+TRAINED_ALIASES: dict[str, str] = {"pie-minilm": "default", "pie-general": "general"}
 
 
 def trained_model_dir(alias: str, cache_dir: Path | None = None) -> Path:
@@ -43,7 +45,7 @@ def trained_model_dir(alias: str, cache_dir: Path | None = None) -> Path:
 
 
 def known_aliases() -> list[str]:
-    return [*ALIASES, *OFFLINE_MODELS, *TRAINED_ALIASES]
+    return [*ALIASES, *SHIPPED_MODELS, *OFFLINE_MODELS, *TRAINED_ALIASES]
 
 
 def detect_family(config: Any) -> str:
@@ -136,7 +138,23 @@ def load_model(
         name = str(built)
     settings: dict[str, Any] = {}
     st_pooling, st_max_length = None, None
-    if alias in OFFLINE_MODELS:
+    shipped_file = SHIPPED_MODELS[alias].path if alias in SHIPPED_MODELS else None
+    if shipped_file is None and name.endswith(".safetensors") and Path(name).expanduser().is_file():
+        shipped_file = Path(name).expanduser()  # a rebuilt shipped file, before it is in the package
+    if shipped_file is not None:
+        delta, card, digest = read_shipped(shipped_file)
+        base = str(card.get("base", ""))
+        if base not in OFFLINE_MODELS:
+            raise ModelNotFoundError(
+                f"{shipped_file}: its card names base model {base!r}, not an offline alias"
+            )
+        local = OFFLINE_MODELS[base].locate(cache / "models")
+        tokenizer, model, family = _load_transformers(str(local.path), local.family, False, True)
+        st_pooling, st_max_length = _sentence_transformers_settings(local.path)
+        apply_delta(model, delta)
+        settings = dict(card.get("settings", {}))
+        fingerprint = f"{alias if alias in SHIPPED_MODELS else shipped_file.stem}@{digest}"
+    elif alias in OFFLINE_MODELS:
         local: LocalModel = OFFLINE_MODELS[alias].locate(cache / "models")
         fingerprint = f"{alias}@{local.version}"
         if local.gguf_file:
@@ -173,7 +191,7 @@ def load_model(
     tokenizer.model_max_length = 10**9
     model.eval()
     model.to(device)
-    display_name = alias if alias in OFFLINE_MODELS or alias in TRAINED_ALIASES else name
+    display_name = alias if alias in (*SHIPPED_MODELS, *OFFLINE_MODELS, *TRAINED_ALIASES) else name
     default_prompt = str(settings.get("prompt") or "none")
     return LoadedModel(
         display_name, tokenizer, model, family, default_pooling, max_length, fingerprint, default_prompt

@@ -66,9 +66,12 @@ def apply_delta(model: Any, delta: Mapping[str, Any]) -> None:
 
 
 def save_delta(delta: Mapping[str, Any], path: str | Path, metadata: Mapping[str, str]) -> None:
-    from safetensors.torch import save_file
+    """Save ``delta`` as safetensors with ``metadata`` (written atomically)."""
+    from safetensors.torch import save
 
-    save_file(dict(delta), str(path), metadata=dict(metadata))
+    from pie_embed.data.writers import atomic_write
+
+    atomic_write(Path(path), lambda stream: stream.write(save(dict(delta), metadata=dict(metadata))))
 
 
 def load_delta(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:

@@ -1,0 +1,74 @@
+"""Task-aware models shipped inside the package: a small file of weight changes over a PyPI base model.
+
+A shipped model is a safetensors file in ``pie_embed/embedding/data`` holding the rank-``r`` change from
+its base (see :mod:`pie_embed.embedding.weight_delta`) and, in its metadata, a model card: the settings it
+embeds with, the data and configuration it was trained on, and its dev-panel scores. Loading it loads the
+base from its PyPI package and adds the change: no training step, no download.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pie_embed.errors import ModelNotFoundError
+
+__all__ = ["SHIPPED_MODELS", "ShippedModel", "read_shipped", "write_shipped"]
+
+CARD_KEY = "pie_embed_card"
+
+
+@dataclass(frozen=True)
+class ShippedModel:
+    """An alias for a weight change in the package over ``base`` (an offline model alias), rebuilt by
+    ``pie train --recipe <recipe>``."""
+
+    alias: str
+    base: str
+    file: str
+    recipe: str
+    description: str
+
+    @property
+    def path(self) -> Path:
+        """``file`` in the package's data folder (or ``file`` itself when it is an absolute path)."""
+        if Path(self.file).is_absolute():
+            return Path(self.file)
+        return Path(str(resources.files("pie_embed.embedding") / "data" / self.file))
+
+
+SHIPPED_MODELS: dict[str, ShippedModel] = {}
+
+
+def read_shipped(path: str | Path) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """The weight change in ``path``, its model card and a fingerprint of the file."""
+    from pie_embed.embedding.weight_delta import load_delta
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelNotFoundError(f"{path}: shipped model file not found (reinstall pie-embed)")
+    try:
+        delta, metadata = load_delta(path)
+    except Exception as error:  # safetensors raises its own error type for a damaged file
+        raise ModelNotFoundError(f"{path}: not a readable safetensors file ({error})") from None
+    try:
+        card = json.loads(metadata.get(CARD_KEY, "{}"))
+    except json.JSONDecodeError as error:
+        raise ModelNotFoundError(f"{path}: the model card in its metadata is not JSON ({error})") from None
+    fingerprint = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return delta, card, fingerprint
+
+
+def write_shipped(
+    base_state: dict[str, Any], tuned_state: dict[str, Any], card: dict[str, Any], path: str | Path, rank: int
+) -> Path:
+    """Compress the change from ``base_state`` to ``tuned_state`` at ``rank`` and save it with ``card``."""
+    from pie_embed.embedding.weight_delta import compress_delta, save_delta
+
+    delta = compress_delta(base_state, tuned_state, rank=rank)
+    save_delta(delta, path, {CARD_KEY: json.dumps(card, sort_keys=True), "rank": str(rank)})
+    return Path(path)

@@ -1,0 +1,88 @@
+"""Shipped models: a weight change with a model card in its metadata, loaded over an offline base."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+from pie_embed.embedding import models
+from pie_embed.embedding.offline import OFFLINE_MODELS, LocalModel, OfflineModel
+from pie_embed.embedding.shipped import SHIPPED_MODELS, ShippedModel, read_shipped, write_shipped
+from pie_embed.errors import ModelNotFoundError
+
+
+@pytest.fixture
+def tiny_shipped(tiny_encoder, tiny_encoder_dir, tmp_path, monkeypatch):
+    """``tiny-shipped``: a rank-2 change of the tiny encoder, registered over an offline alias ``tiny``."""
+    base = OfflineModel(
+        "tiny",
+        package="numpy",  # any installed distribution: the locator below finds the weights
+        description="the tiny test encoder",
+        family="encoder",
+        install_hint="-",
+        locator=lambda model, cache: LocalModel(tiny_encoder_dir, None, "encoder", "0"),
+    )
+    tuned = copy.deepcopy(tiny_encoder.model)
+    torch.manual_seed(3)
+    with torch.no_grad():
+        tuned.encoder.layer[1].output.dense.weight.add_(torch.randn(32, 2) @ torch.randn(2, 64) * 0.05)
+    card = {
+        "base": "tiny",
+        "settings": {"pooling": "mean", "max_length": 64},
+        "panel": [{"set": "x", "mean": 0.5}],
+    }
+    path = write_shipped(
+        tiny_encoder.model.state_dict(), tuned.state_dict(), card, tmp_path / "t.safetensors", 4
+    )
+    monkeypatch.setitem(OFFLINE_MODELS, "tiny", base)
+    shipped = ShippedModel("tiny-shipped", base="tiny", file=str(path), recipe="-", description="test")
+    monkeypatch.setitem(SHIPPED_MODELS, "tiny-shipped", shipped)
+    return shipped, tuned
+
+
+def test_a_shipped_model_loads_as_its_base_plus_the_change(tiny_shipped, tiny_encoder, tmp_path) -> None:
+    shipped, tuned = tiny_shipped
+    loaded = models.load_model("tiny-shipped", cache_dir=tmp_path)
+    assert loaded.name == "tiny-shipped"
+    assert loaded.default_pooling == "mean" and loaded.max_length == 64  # from the card's settings
+    assert loaded.fingerprint.startswith("tiny-shipped@")
+    assert "tiny-shipped" in models.known_aliases()
+    by_path = models.load_model(str(shipped.path), cache_dir=tmp_path)  # a rebuilt file, by its path
+    assert by_path.fingerprint == loaded.fingerprint.replace("tiny-shipped@", "t@")
+    ids = tiny_encoder.tokenizer(["summarize the article"], return_tensors="pt")
+    with torch.no_grad():
+        got = loaded.model(**ids).last_hidden_state
+        want = tuned(**ids).last_hidden_state
+        plain = tiny_encoder.model(**ids).last_hidden_state
+    torch.testing.assert_close(got, want, atol=2e-3, rtol=0)  # fp16 factors
+    assert not torch.allclose(got, plain, atol=1e-3)  # the change was applied
+
+
+def test_the_card_travels_in_the_file(tiny_shipped) -> None:
+    shipped, _ = tiny_shipped
+    delta, card, fingerprint = read_shipped(shipped.path)
+    assert card["panel"] == [{"set": "x", "mean": 0.5}]
+    assert len(fingerprint) == 16
+    assert sorted(delta) == [
+        "encoder.layer.1.output.dense.weight.delta_down",
+        "encoder.layer.1.output.dense.weight.delta_up",
+    ]
+
+
+def test_a_missing_or_broken_file_says_which(tmp_path) -> None:
+    with pytest.raises(ModelNotFoundError, match="nothing.safetensors: shipped model file not found"):
+        read_shipped(tmp_path / "nothing.safetensors")
+    from pie_embed.embedding.weight_delta import save_delta
+
+    broken = tmp_path / "broken.safetensors"
+    save_delta({"a.delta": torch.zeros(1)}, broken, {"pie_embed_card": "{not json"})
+    with pytest.raises(
+        ModelNotFoundError, match="broken.safetensors: the model card in its metadata is not JSON"
+    ):
+        read_shipped(broken)
+    damaged = tmp_path / "damaged.safetensors"
+    damaged.write_bytes(b"\x00" * 20)
+    with pytest.raises(ModelNotFoundError, match="damaged.safetensors: not a readable safetensors file"):
+        read_shipped(damaged)
