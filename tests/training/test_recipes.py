@@ -31,7 +31,7 @@ def test_recipe_labels_then_trains(tiny_encoder_dir, tmp_path, monkeypatch):
         for noun in ("list", "sentence", "words")
         for extra in ("now", "please", "for me", "quickly", "again")
     ]
-    (data / RECIPES["default"].source).write_text(json.dumps(texts))
+    (data / RECIPES["default"].ieb_source).write_text(json.dumps(texts))
     sample = {"category": ["sort", "list"], "instruction": texts[0], "input": "", "output": ""}
     (data / "eft_test.json").write_text(json.dumps({"sort|list": {"number": 1, "samples": [sample]}}))
     result = run_recipe(
@@ -63,3 +63,35 @@ def test_recipe_errors(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "nowhere"))
     with pytest.raises(DataError, match="PIE_DATA"):
         run_recipe("default")
+
+
+def test_recipe_data_mixes_other_sources_with_a_sample_of_ieb_rows(tmp_path):
+    from pie_embed.training import TrainConfig
+    from pie_embed.training.recipes import Recipe, recipe_data
+    from tests.conftest import SHARED
+
+    (tmp_path / "ieb").mkdir()
+    (tmp_path / "train_other").symlink_to(SHARED / "train_other")
+    texts = [
+        f"{verb} the {noun} {n}."
+        for verb in ("Sort", "Count")
+        for noun in ("list", "words")
+        for n in range(6)
+    ]
+    (tmp_path / "ieb" / "train.json").write_text(json.dumps(texts))
+    recipe = Recipe(
+        alias="x",
+        config=TrainConfig(),
+        ieb_source="train.json",
+        ieb_rows=10,
+        other_files=("selfinstruct_seed_tasks.jsonl",),
+    )
+    got_texts, got_labels = recipe_data(recipe, tmp_path, show_progress=False)
+    assert len(got_texts) == len(got_labels) == 264 + 10  # every Self-Instruct row, then 10 IEB rows
+    assert not any(label.startswith("ieb:") for label in got_labels[:264])
+    assert all(label.startswith("ieb:") and "|" in label for label in got_labels[264:])
+    assert set(got_texts[264:]) <= set(texts)
+    again = recipe_data(recipe, tmp_path, show_progress=False)
+    assert again == (got_texts, got_labels)  # the sample is seeded
+    other = recipe_data(recipe, tmp_path, seed=1, show_progress=False)
+    assert other[0][264:] != got_texts[264:]

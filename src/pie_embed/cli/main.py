@@ -435,13 +435,18 @@ def train(
     ] = None,
     recipe: Annotated[
         str | None,
-        typer.Option("--recipe", help="Rebuild a shipped model (default -> pie-minilm) in one command."),
+        typer.Option(
+            "--recipe",
+            help="Build a named model in one command: default -> pie-minilm (IEB labels), "
+            "general -> pie-general (semantic task labels; also writes pie-general.safetensors with a card).",
+        ),
     ] = None,
     data: Annotated[
         Path | None,
         typer.Option(
             "--data",
-            help="For --recipe: the folder holding ieb/ and corpora/ (such as ../shared). Default: "
+            help="For --recipe: the folder holding ieb/, corpora/, train_other/ and generalization/ "
+            "(such as ../shared). Default: "
             "$PIE_DATA, else ~/.local/share/pie_embed.",
         ),
     ] = None,

@@ -11,28 +11,34 @@ from pie_embed.paths import data_dir
 from pie_embed.training.anchors import corpus_anchor_texts
 from pie_embed.training.trainer import TrainConfig, TrainResult, train_model
 
-__all__ = ["RECIPES", "Recipe", "run_recipe"]
+__all__ = ["RECIPES", "Recipe", "recipe_data", "run_recipe"]
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """Label ``source`` with ``pie label`` (labels under ``min_count`` left out, test files excluded), then
-    train with ``config``; the model goes to the alias's folder (see ``embedding.models.TRAINED_ALIASES``).
-    When ``config.anchor_weight`` > 0, ``anchor_count`` texts of the corpora's training splits anchor the
-    model to its base (see :mod:`pie_embed.training.anchors`)."""
+    """Training data and configuration of one model.
+
+    IEB rows: ``ieb_source`` labeled with ``pie label`` (labels under ``min_count`` left out, test files
+    excluded), all of them or a seeded sample of ``ieb_rows``. Other rows: ``other_files`` of the
+    ``train_other`` data folder (labels = task names). When both are used, IEB labels get the prefix
+    ``ieb:`` (see ``TrainConfig.positives_only_sources``). When ``config.anchor_weight`` > 0,
+    ``anchor_count`` texts of the corpora's training splits anchor the model to its base (see
+    :mod:`pie_embed.training.anchors`). The model goes to the alias's folder.
+    """
 
     alias: str
-    source: str
-    min_count: int
     config: TrainConfig
+    ieb_source: str | None = "eft_train_unsup.json"
+    ieb_rows: int | None = None
+    min_count: int = 5
+    other_files: tuple[str, ...] = ()
     anchor_count: int = 6000
+    ship: bool = False  # also write the shipped file (weight change + model card with panel scores)
 
 
 RECIPES: dict[str, Recipe] = {
     "default": Recipe(
         alias="pie-minilm",
-        source="eft_train_unsup.json",
-        min_count=5,
         config=TrainConfig(
             base_model="default",
             prompt="none",
@@ -46,6 +52,64 @@ RECIPES: dict[str, Recipe] = {
         ),
     ),
 }
+RECIPES["general"] = Recipe(
+    alias="pie-general",
+    # semantic task labels (SNI train tasks, Self-Instruct seeds) with anchoring: the best panel mean of
+    # the ablation (docs/training.md), but not above the base on every set, so not the default model
+    config=TrainConfig(
+        base_model="all-minilm-l6-v2",
+        prompt="none",
+        pooling="mean",
+        max_length=128,
+        hard_negatives=False,
+        epochs=1.0,
+        eval_steps=40,
+        anchor_weight=10.0,
+    ),
+    ieb_source=None,
+    other_files=("sni_train_tasks.jsonl", "selfinstruct_seed_tasks.jsonl"),
+    ship=True,
+)
+IEB_PREFIX = "ieb:"
+
+
+def recipe_data(
+    recipe: Recipe, data_root: str | Path | None = None, *, seed: int = 0, show_progress: bool = True
+) -> tuple[list[str], list[str]]:
+    """The recipe's training texts and task labels (``other_files`` in order, then the IEB rows)."""
+    import numpy as np
+
+    from pie_embed.data.readers import read_instructions
+    from pie_embed.labeling import TaskLabeler, build_ieb_dataset
+
+    texts: list[str] = []
+    labels: list[str] = []
+    for name in recipe.other_files:
+        path = _data_folder("train_other", data_root) / name
+        dataset = read_instructions(path, require_labels=True)
+        texts += dataset.texts
+        labels += [str(label) for label in dataset.labels]
+    if recipe.ieb_source is not None:
+        ieb_dir = _data_folder("ieb", data_root)
+        source = ieb_dir / recipe.ieb_source
+        if not source.is_file():
+            raise DataError(f"{source}: training text for recipe {recipe.alias!r} not found")
+        records = read_instructions(source).records
+        found = TaskLabeler(cache=True).label_many([r.text for r in records], show_progress=show_progress)
+        tests = ieb_test_files(ieb_dir, excluding=source)
+        dataset = build_ieb_dataset(records, found, min_count=recipe.min_count, test_files=tests)
+        kept = [(r.text, label) for r, label in zip(records, dataset.assignments, strict=True) if label]
+        if recipe.ieb_rows is not None and recipe.ieb_rows < len(kept):
+            chosen = np.random.default_rng(seed).choice(len(kept), size=recipe.ieb_rows, replace=False)
+            kept = [kept[i] for i in sorted(chosen)]
+        prefix = IEB_PREFIX if recipe.other_files else ""
+        texts += [text for text, _ in kept]
+        labels += [prefix + label for _, label in kept]
+    return texts, labels
+
+
+def _data_folder(name: str, data_root: str | Path | None) -> Path:
+    return data_dir(name, Path(data_root) / name if data_root is not None else None)
 
 
 def run_recipe(
@@ -59,36 +123,41 @@ def run_recipe(
 ) -> TrainResult:
     """Rebuild the recipe's model; ``overrides`` change single TrainConfig fields (for ablations).
     ``data_root`` holds ``ieb/`` and ``corpora/`` (default: found as :mod:`pie_embed.paths` says)."""
-    from pie_embed.data.readers import read_instructions
     from pie_embed.embedding.models import trained_model_dir
-    from pie_embed.labeling import TaskLabeler, build_ieb_dataset
 
     if name not in RECIPES:
         raise ConfigError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
     recipe = RECIPES[name]
-
-    def folder(name: str) -> Path:
-        return data_dir(name, Path(data_root) / name if data_root is not None else None)
-
-    ieb_dir = folder("ieb")
-    source = ieb_dir / recipe.source
-    if not source.is_file():
-        raise DataError(f"{source}: training text for recipe {name!r} not found")
-    records = read_instructions(source).records
-    labels = TaskLabeler(cache=True).label_many([r.text for r in records], show_progress=show_progress)
-    tests = ieb_test_files(ieb_dir, excluding=source)
-    dataset = build_ieb_dataset(records, labels, min_count=recipe.min_count, test_files=tests)
-    texts = [r.text for r, label in zip(records, dataset.assignments, strict=True) if label is not None]
-    task_labels = [label for label in dataset.assignments if label is not None]
     config = replace(recipe.config, **overrides)  # type: ignore[arg-type]
+    texts, task_labels = recipe_data(recipe, data_root, seed=config.seed, show_progress=show_progress)
     out = Path(output) if output is not None else trained_model_dir(recipe.alias)
     anchors = None
     if config.anchor_weight > 0:
         anchors = corpus_anchor_texts(
-            folder("corpora"),
-            limit=recipe.anchor_count,
-            seed=config.seed,
+            _data_folder("corpora", data_root), limit=recipe.anchor_count, seed=config.seed
         )
-    return train_model(
+    result = train_model(
         texts, task_labels, out, config, resume=resume, show_progress=show_progress, anchor_texts=anchors
     )
+    if recipe.ship:
+        from pie_embed.training.shipping import recipe_data_record, ship_model
+
+        panel = data_root_folder("generalization", data_root)
+        ship_model(
+            result.output,
+            recipe=name,
+            data=recipe_data_record(replace(recipe, config=config)),
+            base=config.base_model,
+            panel_dir=panel,
+            ieb_dir=_data_folder("ieb", data_root),
+            show_progress=show_progress,
+        )
+    return result
+
+
+def data_root_folder(name: str, data_root: str | Path | None) -> Path | None:
+    """``name`` under the data folder, or None when there is none (optional data such as the panel)."""
+    try:
+        return _data_folder(name, data_root)
+    except DataError:
+        return None

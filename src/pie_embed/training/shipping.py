@@ -1,0 +1,141 @@
+"""Turn a trained model folder into the file the package ships: its weight change, with a model card.
+
+The card (in the file's metadata, and as a section of the folder's sentence-transformers README.md) says
+what the model embeds with, what it was trained on and how, and its dev-panel scores against its base,
+measured on the shipped form (the compressed change over the base), which is what users load.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pie_embed.errors import DataError
+
+__all__ = ["SHIP_RANK", "card_markdown", "ship_model"]
+
+SHIP_RANK = 32  # rank-32 factors: 4.8 MB for MiniLM, cosine >= 0.9999 to the full fine-tune
+CARD_SECTION = "## pie-embed dev panel"
+
+
+def ship_model(
+    folder: str | Path,
+    *,
+    recipe: str,
+    data: dict[str, Any],
+    base: str,
+    panel_dir: Path | None,
+    ieb_dir: Path | None,
+    seeds: int = 5,
+    show_progress: bool = True,
+) -> Path:
+    """Write ``<folder>/<folder name>.safetensors``: the change from ``base`` (an offline alias) to the
+    model in ``folder`` at :data:`SHIP_RANK`, with a model card; panel scores (IEB from ``ieb_dir``, every
+    set of ``panel_dir``) of the shipped form and of the base go into the card when the folders exist."""
+    from safetensors.torch import load_file
+
+    from pie_embed.embedding.offline import OFFLINE_MODELS
+    from pie_embed.embedding.shipped import write_shipped
+    from pie_embed.paths import cache_dir
+
+    folder = Path(folder)
+    settings_file = folder / "pie_embed.json"
+    if not settings_file.is_file():
+        raise DataError(f"{settings_file}: not a model trained by pie train")
+    trained = json.loads(settings_file.read_text())
+    base_dir = OFFLINE_MODELS[base].locate(cache_dir() / "models").path
+    card: dict[str, Any] = {
+        "alias": folder.name,
+        "base": base,
+        "base_version": OFFLINE_MODELS[base].version,
+        "recipe": recipe,
+        "settings": {key: trained[key] for key in ("prompt", "pooling", "max_length")},
+        "data": data,
+        "training_config": trained.get("training_config", {}),
+        "training_run": trained.get("training_run", {}),
+        "rank": SHIP_RANK,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    output = folder / f"{folder.name}.safetensors"
+    base_state = load_file(str(base_dir / "model.safetensors"))
+    tuned_state = load_file(str(folder / "model.safetensors"))
+    write_shipped(base_state, tuned_state, card, output, SHIP_RANK)
+    if panel_dir is not None and ieb_dir is not None and panel_dir.is_dir() and ieb_dir.is_dir():
+        card["panel"] = _panel(str(output), base, ieb_dir, panel_dir, seeds, show_progress)
+        write_shipped(base_state, tuned_state, card, output, SHIP_RANK)
+    readme = folder / "README.md"
+    text = readme.read_text() if readme.is_file() else ""
+    text = text.split(CARD_SECTION)[0].rstrip() + "\n\n" + card_markdown(card)
+    readme.write_text(text)
+    return output
+
+
+def _panel(
+    model: str, base: str, ieb_dir: Path, panel_dir: Path, seeds: int, progress: bool
+) -> dict[str, Any]:
+    from pie_embed.benchmark import evaluate, load_ieb
+    from pie_embed.benchmark.machine import machine_info
+    from pie_embed.benchmark.panel import panel_files, panel_mean, panel_scores
+    from pie_embed.embedding import InstructionEmbedder
+
+    data = load_ieb(ieb_dir, panel_files(panel_dir))
+    scores = {}
+    for name in (model, base):
+        embedder = InstructionEmbedder(name, precision="fp32")
+        scores[name] = panel_scores(evaluate(embedder, data, seeds=seeds))
+    return {
+        "seeds": seeds,
+        "scores": [s.to_dict() for s in scores[model]],
+        "panel_mean": panel_mean(scores[model]),
+        "base_scores": [s.to_dict() for s in scores[base]],
+        "base_panel_mean": panel_mean(scores[base]),
+        "machine": machine_info(),
+    }
+
+
+def card_markdown(card: dict[str, Any]) -> str:
+    """The card as a README section: data, configuration and the panel against the base."""
+    lines = [
+        CARD_SECTION,
+        "",
+        f"Shipped as a rank-{card['rank']} weight change over `{card['base']}` "
+        f"({card['base_version']}); rebuilt by `pie train --recipe {card['recipe']}` on {card['date']}.",
+        "",
+        f"- Embeds with: {json.dumps(card['settings'])}",
+        f"- Data: {json.dumps(card['data'])}",
+        f"- Training run: {json.dumps(card['training_run'])}",
+        f"- Configuration: {json.dumps(card['training_config'])}",
+    ]
+    panel = card.get("panel")
+    if panel:
+        base = {s["set"]: s["mean"] for s in panel["base_scores"]}
+        lines += [
+            "",
+            f"Dev panel (mean ± sd over k-means seeds 0-{panel['seeds'] - 1}; IIS: Spearman, ceiling 0.848):",
+            "",
+            f"| set | this model | {card['base']} | delta |",
+            "|---|---|---|---|",
+        ]
+        for score in panel["scores"]:
+            name, mean, before = score["set"], score["mean"], base[score["set"]]
+            lines.append(f"| {name} | {mean:.3f} ± {score['sd']:.3f} | {before:.3f} | {mean - before:+.3f} |")
+        lines.append(
+            f"| panel mean | {panel['panel_mean']:.3f} | {panel['base_panel_mean']:.3f} | "
+            f"{panel['panel_mean'] - panel['base_panel_mean']:+.3f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def recipe_data_record(recipe: Any) -> dict[str, Any]:
+    """What a recipe trains on, for the card."""
+    return {
+        "other_files": list(recipe.other_files),
+        "ieb_source": recipe.ieb_source,
+        "ieb_rows": recipe.ieb_rows,
+        "min_count": recipe.min_count,
+        "anchor_texts": recipe.anchor_count if recipe.config.anchor_weight > 0 else 0,
+        "config": asdict(recipe.config),
+    }
