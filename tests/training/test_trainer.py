@@ -127,3 +127,33 @@ def test_anchor_texts_keep_their_embeddings_near_the_base(tiny_encoder_dir, tmp_
         return float(1 - (moved * base).sum(axis=1).mean())
 
     assert drift(50.0) < drift(0.0) / 2
+
+
+def test_batches_by_source_keep_each_sources_examples_apart(tiny_encoder_dir, tmp_path):
+    from pie_embed.training.trainer import _split_by_source
+
+    columns = {"anchor": ["a", "b", "c"], "positive": ["a2", "b2", "c2"], "labels": [[0, 0], [1, 1], [2, 2]]}
+    split = _split_by_source(columns, ["ieb:sort|list", "ieb:write|poem", "task7_qa"])
+    assert sorted(split) == ["task", "task:ieb"]
+    assert split["task:ieb"]["anchor"] == ["a", "b"] and split["task"]["anchor"] == ["c"]
+
+    texts, labels = labeled_data()
+    labels = [("ieb:" if i % 2 else "") + label for i, label in enumerate(labels)]
+    config = TrainConfig(
+        base_model=str(tiny_encoder_dir),
+        epochs=1,
+        batch_size=8,
+        max_length=32,
+        validation_share=0.0,
+        eval_steps=50,
+        similar_task_threshold=None,
+        positives_only_sources=("ieb",),
+        batches_by_source=True,
+        anchor_weight=1.0,
+        bf16=False,
+    )
+    anchors = [f"Here is soup number {i}." for i in range(16)]
+    result = train_model(texts, labels, tmp_path / "m", config, show_progress=False, anchor_texts=anchors)
+    assert result.steps > 0
+    saved = json.loads((result.output / "pie_embed.json").read_text())["training_config"]
+    assert saved["batches_by_source"] is True and saved["positives_only_sources"] == ["ieb"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["label_phrases", "similar_task_matrix"]
+__all__ = ["label_phrases", "same_source_matrix", "similar_task_matrix"]
 
 
 def label_phrases(label: str) -> list[str]:
@@ -37,3 +37,18 @@ def similar_task_matrix(task_names: Sequence[str], model: Any, threshold: float)
     similar = (by_owner.astype(np.int32) @ close.astype(np.int32) @ by_owner.T.astype(np.int32)) > 0
     np.fill_diagonal(similar, True)
     return similar
+
+
+def same_source_matrix(task_names: Sequence[str], sources: Sequence[str]) -> np.ndarray:
+    """Boolean ``[task, task]`` matrix: True where both labels come from one of ``sources`` (the part of a
+    label before its first ``:``, as in ``ieb:write|poem``), and on the diagonal.
+
+    Masking these pairs keeps a source's tasks from being each other's negatives: its rows are only pulled
+    to their own task and pushed away from other sources' tasks. For IEB's syntactic labels this stops
+    ``write|poem`` and ``compose|poem`` (or ``give|antonym`` and ``find|opposite``) being pushed apart.
+    """
+    wanted = set(sources)
+    member = np.array([name.split(":", 1)[0] in wanted and ":" in name for name in task_names], dtype=bool)
+    matrix = member[:, None] & member[None, :]
+    np.fill_diagonal(matrix, True)
+    return matrix

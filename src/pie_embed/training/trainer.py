@@ -37,6 +37,11 @@ class TrainConfig:
     # label phrases ("create poem", "generate poem") at least this close under the base model count as one
     # task for masking and hard negatives (0.8 is a good value); None: only identical labels
     similar_task_threshold: float | None = None
+    # label sources (``source:task`` labels) whose tasks are never each other's negatives
+    positives_only_sources: tuple[str, ...] = ()
+    # one source per batch (``source:task`` labels): in-batch negatives never come from another source,
+    # so the loss cannot be lowered by telling sources (their writing styles) apart
+    batches_by_source: bool = False
     epochs: float = 1.0
     max_examples: int | None = None
     batch_size: int = 64
@@ -217,6 +222,23 @@ def _save_settings(
     (output / "pie_embed.json").write_text(json.dumps(settings, indent=2) + "\n")
 
 
+def _split_by_source(columns: dict[str, list], task_names: list[str]) -> dict[str, Any]:
+    """The examples as one dataset per label source (``source:task``; no prefix: ``task``)."""
+    from datasets import Dataset
+
+    def source(task_id: int) -> str:
+        name = task_names[task_id]
+        return "task:" + name.split(":", 1)[0] if ":" in name else "task"
+
+    rows: dict[str, list[int]] = {}
+    for index, (task_id, _) in enumerate(columns["labels"]):
+        rows.setdefault(source(task_id), []).append(index)
+    return {
+        name: Dataset.from_dict({key: [values[i] for i in indexes] for key, values in columns.items()})
+        for name, indexes in sorted(rows.items())
+    }
+
+
 def train_model(
     texts: list[str],
     labels: list[str] | None,
@@ -244,7 +266,7 @@ def train_model(
     from pie_embed.training.evaluator import TaskClusteringEvaluator
     from pie_embed.training.examples import split_validation, task_triplets, unsupervised_pairs
     from pie_embed.training.losses import BaseAnchorLoss, TaskContrastiveLoss
-    from pie_embed.training.similar_tasks import similar_task_matrix
+    from pie_embed.training.similar_tasks import same_source_matrix, similar_task_matrix
 
     try:
         from datasets import Dataset
@@ -273,6 +295,9 @@ def train_model(
         similar = None
         if config.similar_task_threshold is not None:
             similar = similar_task_matrix(sorted(set(train_labels)), model, config.similar_task_threshold)
+        if config.positives_only_sources:
+            within = same_source_matrix(sorted(set(train_labels)), config.positives_only_sources)
+            similar = within if similar is None else similar | within
         examples = task_triplets(
             [formatted[i] for i in train_idx],
             train_labels,
@@ -300,16 +325,19 @@ def train_model(
     if count == 0:
         raise DataError("no training examples: every task has a single instruction")
     dataset: Any = Dataset.from_dict(columns)
+    if config.batches_by_source and "labels" in columns:
+        dataset = _split_by_source(columns, sorted(set(train_labels)))
+        loss = {name: loss for name in dataset}
     anchors = list(dict.fromkeys(anchor_texts or [])) if config.anchor_weight > 0 else []
     if anchors:
         formatted_anchors = _fit_to_prompt(anchors, prompt, tokenizer, config.max_length)
         with torch.no_grad():
             targets = model.encode(formatted_anchors, batch_size=64, convert_to_numpy=True)
-        dataset = {
-            "task": dataset,
-            "anchor": Dataset.from_dict({"text": formatted_anchors, "label": targets.tolist()}),
-        }
-        loss = {"task": loss, "anchor": BaseAnchorLoss(model, weight=config.anchor_weight)}
+        anchor_data = Dataset.from_dict({"text": formatted_anchors, "label": targets.tolist()})
+        tasks = dataset if isinstance(dataset, dict) else {"task": dataset}
+        task_losses = loss if isinstance(loss, dict) else {"task": loss}
+        dataset = {**tasks, "anchor": anchor_data}
+        loss = {**task_losses, "anchor": BaseAnchorLoss(model, weight=config.anchor_weight)}
 
     args = SentenceTransformerTrainingArguments(
         output_dir=str(output / "checkpoints"),
