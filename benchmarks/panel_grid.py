@@ -61,12 +61,50 @@ RUNS: dict[str, dict[str, Any] | None] = {
         "similar_task_threshold": 0.8,
         "batches_by_source": True,
     },
+    "other+ieb3k+anchor+similar0.7 by-source": {
+        "epochs": 1.0,
+        "anchor_weight": 10.0,
+        "ieb_rows": 3000,
+        "similar_task_threshold": 0.7,
+        "batches_by_source": True,
+    },
+    "other+ieb3k+anchor+similar0.6 by-source": {
+        "epochs": 1.0,
+        "anchor_weight": 10.0,
+        "ieb_rows": 3000,
+        "similar_task_threshold": 0.6,
+        "batches_by_source": True,
+    },
+    # + SNI train rows once more with their SNI category as the label (coarse task types; this makes
+    # sni_test_definitions_12cat partly in-domain: its labels are SNI categories of test tasks)
+    "other+cat+ieb3k+anchor+similar0.7 by-source": {
+        "epochs": 1.0,
+        "anchor_weight": 10.0,
+        "ieb_rows": 3000,
+        "category_files": (OTHER[0],),
+        "similar_task_threshold": 0.7,
+        "batches_by_source": True,
+    },
+    # the chat-like Self-Instruct seed tasks three times over (SNI definitions outnumber them 6:1)
+    "other+si3x+anchor": {
+        "epochs": 1.0,
+        "anchor_weight": 10.0,
+        "other_files": (*OTHER, OTHER[1], OTHER[1]),
+    },
 }
 WEIGHTS = (0.5,)
 # weight averages ("model soups") of two runs kept with --keep: row -> the two runs
 SOUPS: dict[str, tuple[str, str]] = {
     "soup: other+ieb3k+anchor+similar / other+anchor 2ep": ("other+ieb3k+anchor+similar", "other+anchor 2ep"),
     "soup: other+anchor / other+anchor seed1": ("other+anchor", "other+anchor seed1"),
+    "soup: other+ieb3k+anchor+similar0.7 by-source / other+anchor": (
+        "other+ieb3k+anchor+similar0.7 by-source",
+        "other+anchor",
+    ),
+    "soup: other+ieb3k+anchor+similar by-source / other+anchor": (
+        "other+ieb3k+anchor+similar by-source",
+        "other+anchor",
+    ),
 }
 COMMON = {"hard_negatives": False, "max_length": 128, "eval_steps": 40, "batch_size": 64}
 
@@ -115,13 +153,16 @@ def run(name: str, keep: Path | None = None, weights: tuple[float, ...] = WEIGHT
     with tempfile.TemporaryDirectory(prefix="pie-panel-grid-") as tmp:
         settings = {**COMMON, **overrides}
         ieb_rows = int(settings.pop("ieb_rows", 0))
+        other_files = tuple(settings.pop("other_files", OTHER))
+        category_files = tuple(settings.pop("category_files", ()))
         config = TrainConfig(**settings)
         recipe = Recipe(
             alias=name,
             config=config,
             ieb_source=RECIPES["default"].ieb_source if ieb_rows else None,
             ieb_rows=ieb_rows or None,
-            other_files=OTHER,
+            other_files=other_files,
+            category_files=category_files,
         )
         texts, labels = recipe_data(recipe, SHARED, seed=config.seed, show_progress=False)
         anchors = None

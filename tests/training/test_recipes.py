@@ -95,3 +95,22 @@ def test_recipe_data_mixes_other_sources_with_a_sample_of_ieb_rows(tmp_path):
     assert again == (got_texts, got_labels)  # the sample is seeded
     other = recipe_data(recipe, tmp_path, seed=1, show_progress=False)
     assert other[0][264:] != got_texts[264:]
+
+
+def test_recipe_data_can_add_a_files_categories_as_coarse_labels(tmp_path):
+    from pie_embed.training import TrainConfig
+    from pie_embed.training.recipes import Recipe, recipe_data
+    from tests.conftest import SHARED
+
+    (tmp_path / "train_other").symlink_to(SHARED / "train_other")
+    recipe = Recipe(
+        alias="x",
+        config=TrainConfig(),
+        ieb_source=None,
+        other_files=("sni_train_tasks.jsonl",),
+        category_files=("sni_train_tasks.jsonl",),
+    )
+    texts, labels = recipe_data(recipe, tmp_path, show_progress=False)
+    assert len(texts) == 2 * 1721 and texts[:1721] == texts[1721:]  # the same rows, labeled twice
+    assert labels[0].startswith("task") and labels[1721].startswith("category:")
+    assert len({label for label in labels if label.startswith("category:")}) == 60

@@ -106,6 +106,7 @@ def test_a_shipping_recipe_trains_then_writes_the_file_and_card(tiny_offline, ie
     recipe = replace(
         recipes.RECIPES["general"],
         alias="pie-tiny",
+        ieb_source=None,  # labeling IEB's 20k training texts is the slow part: the recipe test covers it
         other_files=("selfinstruct_seed_tasks.jsonl",),
         anchor_count=64,
     )
