@@ -5,8 +5,9 @@
 For each of the 3,291 eft_test instructions, the k nearest other instructions are retrieved from the
 rest of the set; precision@k is the share of them that carry the query's task label. Compared: random
 demonstrations, TF-IDF (a plain lexical retriever), the default model (all-MiniLM-L6-v2), all-mpnet-base-v2
-(a larger plain text embedder) and the trained task-aware `pie-minilm` and `pie-general` when they have
-been built (`pie train --recipe default`, `pie train --recipe general`). Embeddings are cached like `pie bench`'s.
+(a larger plain text embedder) and the trained task-aware `pie-minilm` and `pie-general` when they
+have been built (`pie train --recipe default`, `pie train --recipe general`). Embeddings are cached
+like `pie bench`'s.
 """
 
 from __future__ import annotations
