@@ -571,6 +571,9 @@ def train(
         f"trained on {result.examples} examples, {result.steps} steps in {result.seconds:.0f} s "
         f"({'bf16' if result.bf16 else 'fp32'}), validation ARI {best} -> {result.output}"
     )
+    shipped = result.output / f"{result.output.name}.safetensors"
+    if recipe is not None and shipped.is_file():
+        console.print(f"shipping file with its model card (panel scores in README.md): {shipped}")
 
 
 @app.command()
