@@ -68,6 +68,14 @@ RUNS: dict[str, dict[str, Any] | None] = {
         "similar_task_threshold": 0.7,
         "batches_by_source": True,
     },
+    "other+ieb3k+anchor+similar0.7 by-source seed1": {  # the general recipe's run-to-run spread
+        "epochs": 1.0,
+        "anchor_weight": 10.0,
+        "ieb_rows": 3000,
+        "similar_task_threshold": 0.7,
+        "batches_by_source": True,
+        "seed": 1,
+    },
     "other+ieb3k+anchor+similar0.6 by-source": {
         "epochs": 1.0,
         "anchor_weight": 10.0,
