@@ -10,6 +10,7 @@ import torch
 from pie_embed.embedding import models
 from pie_embed.embedding.offline import OFFLINE_MODELS, LocalModel, OfflineModel
 from pie_embed.embedding.shipped import SHIPPED_MODELS, ShippedModel, read_shipped, write_shipped
+from pie_embed.embedding.weight_delta import compress_delta
 from pie_embed.errors import ModelNotFoundError
 
 
@@ -33,9 +34,8 @@ def tiny_shipped(tiny_encoder, tiny_encoder_dir, tmp_path, monkeypatch):
         "settings": {"pooling": "mean", "max_length": 64},
         "panel": [{"set": "x", "mean": 0.5}],
     }
-    path = write_shipped(
-        tiny_encoder.model.state_dict(), tuned.state_dict(), card, tmp_path / "t.safetensors", 4
-    )
+    delta = compress_delta(tiny_encoder.model.state_dict(), tuned.state_dict(), rank=4)
+    path = write_shipped(delta, card, tmp_path / "t.safetensors")
     monkeypatch.setitem(OFFLINE_MODELS, "tiny", base)
     shipped = ShippedModel("tiny-shipped", base="tiny", file=str(path), recipe="-", description="test")
     monkeypatch.setitem(SHIPPED_MODELS, "tiny-shipped", shipped)

@@ -63,12 +63,9 @@ def read_shipped(path: str | Path) -> tuple[dict[str, Any], dict[str, Any], str]
     return delta, card, fingerprint
 
 
-def write_shipped(
-    base_state: dict[str, Any], tuned_state: dict[str, Any], card: dict[str, Any], path: str | Path, rank: int
-) -> Path:
-    """Compress the change from ``base_state`` to ``tuned_state`` at ``rank`` and save it with ``card``."""
-    from pie_embed.embedding.weight_delta import compress_delta, save_delta
+def write_shipped(delta: dict[str, Any], card: dict[str, Any], path: str | Path) -> Path:
+    """Save a weight change (from :func:`~pie_embed.embedding.weight_delta.compress_delta`) with ``card``."""
+    from pie_embed.embedding.weight_delta import save_delta
 
-    delta = compress_delta(base_state, tuned_state, rank=rank)
-    save_delta(delta, path, {CARD_KEY: json.dumps(card, sort_keys=True), "rank": str(rank)})
+    save_delta(delta, path, {CARD_KEY: json.dumps(card, sort_keys=True)})
     return Path(path)

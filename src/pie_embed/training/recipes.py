@@ -22,10 +22,9 @@ class Recipe:
     excluded), all of them or a seeded sample of ``ieb_rows``. Other rows: ``other_files`` of the
     ``train_other`` data folder (labels = task names); ``category_files`` of it once more with their
     ``category`` field as the label (prefix ``category:``), for coarse task types. When both are used,
-    IEB labels get the prefix
-    ``ieb:`` (see ``TrainConfig.positives_only_sources``). When ``config.anchor_weight`` > 0,
-    ``anchor_count`` texts of the corpora's training splits anchor the model to its base (see
-    :mod:`pie_embed.training.anchors`). The model goes to the alias's folder.
+    IEB labels get the prefix ``ieb:`` (see ``TrainConfig.batches_by_source``). When
+    ``config.anchor_weight`` > 0, ``anchor_count`` texts of the corpora's training splits anchor the
+    model to its base (see :mod:`pie_embed.training.anchors`). The model goes to the alias's folder.
     """
 
     alias: str
@@ -135,7 +134,8 @@ def run_recipe(
     **overrides: object,
 ) -> TrainResult:
     """Rebuild the recipe's model; ``overrides`` change single TrainConfig fields (for ablations).
-    ``data_root`` holds ``ieb/`` and ``corpora/`` (default: found as :mod:`pie_embed.paths` says)."""
+    ``data_root`` holds ``ieb/``, ``corpora/``, ``train_other/`` and, for the card, ``generalization/``
+    (default: found as :mod:`pie_embed.paths` says)."""
     from pie_embed.embedding.models import trained_model_dir
 
     if name not in RECIPES:
@@ -155,11 +155,11 @@ def run_recipe(
     if recipe.ship:
         from pie_embed.training.shipping import recipe_data_record, ship_model
 
-        panel = data_root_folder("generalization", data_root)
+        panel = _optional_data_folder("generalization", data_root)
         ship_model(
             result.output,
             recipe=name,
-            data=recipe_data_record(replace(recipe, config=config)),
+            data=recipe_data_record(recipe),
             base=config.base_model,
             panel_dir=panel,
             ieb_dir=_data_folder("ieb", data_root),
@@ -168,7 +168,7 @@ def run_recipe(
     return result
 
 
-def data_root_folder(name: str, data_root: str | Path | None) -> Path | None:
+def _optional_data_folder(name: str, data_root: str | Path | None) -> Path | None:
     """``name`` under the data folder, or None when there is none (optional data such as the panel)."""
     try:
         return _data_folder(name, data_root)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +36,11 @@ def ship_model(
     set of ``panel_dir``) of the shipped form and of the base go into the card when the folders exist."""
     from safetensors.torch import load_file
 
+    from pie_embed.data.writers import atomic_write_text
+    from pie_embed.embedding.models import ALIASES
     from pie_embed.embedding.offline import OFFLINE_MODELS
     from pie_embed.embedding.shipped import write_shipped
+    from pie_embed.embedding.weight_delta import compress_delta
     from pie_embed.paths import cache_dir
 
     folder = Path(folder)
@@ -46,6 +48,9 @@ def ship_model(
     if not settings_file.is_file():
         raise DataError(f"{settings_file}: not a model trained by pie train")
     trained = json.loads(settings_file.read_text())
+    base = ALIASES.get(base, base)
+    if base not in OFFLINE_MODELS:
+        raise DataError(f"{folder}: base model {base!r} is not an offline alias, so it cannot ship over it")
     base_dir = OFFLINE_MODELS[base].locate(cache_dir() / "models").path
     card: dict[str, Any] = {
         "alias": folder.name,
@@ -61,15 +66,15 @@ def ship_model(
     }
     output = folder / f"{folder.name}.safetensors"
     base_state = load_file(str(base_dir / "model.safetensors"))
-    tuned_state = load_file(str(folder / "model.safetensors"))
-    write_shipped(base_state, tuned_state, card, output, SHIP_RANK)
+    delta = compress_delta(base_state, load_file(str(folder / "model.safetensors")), rank=SHIP_RANK)
+    write_shipped(delta, card, output)
     if panel_dir is not None and ieb_dir is not None and panel_dir.is_dir() and ieb_dir.is_dir():
+        # scored as loaded from the file just written: the shipped form, not the full fine-tune
         card["panel"] = _panel(str(output), base, ieb_dir, panel_dir, seeds, show_progress)
-        write_shipped(base_state, tuned_state, card, output, SHIP_RANK)
+        write_shipped(delta, card, output)
     readme = folder / "README.md"
     text = readme.read_text() if readme.is_file() else ""
-    text = text.split(CARD_SECTION)[0].rstrip() + "\n\n" + card_markdown(card)
-    readme.write_text(text)
+    atomic_write_text(readme, text.split(CARD_SECTION)[0].rstrip() + "\n\n" + card_markdown(card))
     return output
 
 
@@ -136,6 +141,6 @@ def recipe_data_record(recipe: Any) -> dict[str, Any]:
         "ieb_source": recipe.ieb_source,
         "ieb_rows": recipe.ieb_rows,
         "min_count": recipe.min_count,
+        "category_files": list(recipe.category_files),
         "anchor_texts": recipe.anchor_count if recipe.config.anchor_weight > 0 else 0,
-        "config": asdict(recipe.config),
     }
