@@ -113,6 +113,10 @@ SOUPS: dict[str, tuple[str, str]] = {
         "other+ieb3k+anchor+similar by-source",
         "other+anchor",
     ),
+    "soup: similar0.7 by-source seeds 0 and 1": (
+        "other+ieb3k+anchor+similar0.7 by-source",
+        "other+ieb3k+anchor+similar0.7 by-source seed1",
+    ),
 }
 COMMON = {"hard_negatives": False, "max_length": 128, "eval_steps": 40, "batch_size": 64}
 
