@@ -83,6 +83,17 @@ RUNS: dict[str, dict[str, Any] | None] = {
         "similar_task_threshold": 0.6,
         "batches_by_source": True,
     },
+    # the general recipe with LoRA adapters (rank 16) instead of full fine-tuning: a low-rank change
+    # as a regulariser
+    "other+ieb3k+anchor+similar0.7 by-source lora": {
+        "epochs": 1.0,
+        "anchor_weight": 10.0,
+        "ieb_rows": 3000,
+        "similar_task_threshold": 0.7,
+        "batches_by_source": True,
+        "lora": True,
+        "learning_rate": 2e-4,
+    },
     # + SNI train rows once more with their SNI category as the label (coarse task types; this makes
     # sni_test_definitions_12cat partly in-domain: its labels are SNI categories of test tasks)
     "other+cat+ieb3k+anchor+similar0.7 by-source": {

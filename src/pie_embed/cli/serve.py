@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pie_embed.cli.main import (
+from pie_embed.cli.app import (
     ModelOption,
     PoolingOption,
     PrecisionOption,

@@ -351,8 +351,8 @@ def read_embeddings(path: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
     ``pie embed``) and check them against their manifest."""
     path = Path(path)
     if path.is_dir():
+        from pie_embed.data.ray_parquet import RAY_FORMAT, read_ray_output
         from pie_embed.data.shards import read_shards
-        from pie_embed.embedding.ray_engine import RAY_FORMAT, read_ray_output
 
         manifest_file = path / "manifest.json"
         written_by_ray = (

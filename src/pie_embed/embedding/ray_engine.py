@@ -18,15 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from pie_embed.data.ray_parquet import MANIFEST_FILE, RAY_FORMAT, iter_ray_parts, ray_parts
 from pie_embed.data.readers import JOIN_MODES, check_path, join_text
-from pie_embed.data.writers import EmbeddingManifest, RunningChecksums, array_sha256, atomic_write_text
+from pie_embed.data.writers import EmbeddingManifest, RunningChecksums, atomic_write_text
 from pie_embed.embedding.compile import input_is_large
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.files import embedding_manifest
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
-
-RAY_FORMAT = "pie-embed-ray-parquet"
-MANIFEST_FILE = "manifest.json"
 
 
 @dataclass
@@ -234,28 +232,14 @@ def embed_with_ray(
         manifest_path, json.dumps({"format": RAY_FORMAT, **manifest.to_dict()}, indent=2) + "\n"
     )
     return RayResult(
-        output, manifest_path, manifest.count, len(_parts(output)), workers, time.perf_counter() - started
+        output, manifest_path, manifest.count, len(ray_parts(output)), workers, time.perf_counter() - started
     )
-
-
-def _parts(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.parquet"))
-
-
-def _iter_parts(folder: Path) -> Any:
-    import pyarrow.parquet as pq
-
-    for part in _parts(folder):
-        for batch in pq.ParquetFile(part).iter_batches():
-            texts = batch.column("text").to_pylist()
-            vectors = np.asarray(batch.column("embedding").to_pylist(), dtype=np.float32)
-            yield texts, vectors
 
 
 def _manifest(folder: Path, embedder: InstructionEmbedder, source: str) -> EmbeddingManifest:
     """Count and checksums over the written files, streamed (the same digests as the local engine)."""
     checksums = RunningChecksums()
-    for texts, vectors in _iter_parts(folder):
+    for texts, vectors in iter_ray_parts(folder):
         checksums.add(texts, vectors)
     return embedding_manifest(
         embedder,
@@ -265,16 +249,3 @@ def _manifest(folder: Path, embedder: InstructionEmbedder, source: str) -> Embed
         source=source,
         engine="ray",
     )
-
-
-def read_ray_output(folder: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
-    """The vectors of a finished ray-engine folder, in input order, checked against its manifest."""
-    folder = Path(folder)
-    data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-    data.pop("format", None)
-    manifest = EmbeddingManifest.from_dict(data, origin=str(folder / MANIFEST_FILE))
-    parts = [vectors for _, vectors in _iter_parts(folder)]
-    vectors = np.concatenate(parts) if parts else np.zeros((0, manifest.dimension), np.float32)
-    if len(vectors) != manifest.count or array_sha256(vectors) != manifest.embeddings_sha256:
-        raise DataError(f"{folder}: Parquet files do not match {MANIFEST_FILE} (folder changed?)")
-    return vectors, manifest

@@ -1,0 +1,79 @@
+"""The ``pie`` Typer app, the options its commands share, and the one-line error handler."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from pie_embed.errors import PieError
+
+app = typer.Typer(
+    name="pie",
+    help="Instruction embeddings that encode the task an instruction asks for.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Outside a terminal (logs, pipes) rich would wrap the results table at 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True)
+
+ModelOption = Annotated[str, typer.Option("--model", "-m", help="Alias, local directory or HF id.")]
+PromptOption = Annotated[
+    str | None,
+    typer.Option(
+        "--prompt",
+        "-p",
+        help="Preset (none, pie, pie-short, prompteol, pie-mask) or template. Default: the model's own "
+        "(recorded by pie train), else none.",
+    ),
+]
+PoolingOption = Annotated[
+    str | None,
+    typer.Option("--pooling", help="cls, mean, last, last-2, last-2-norm, last-and-first, mid, mask."),
+]
+BatchOption = Annotated[int, typer.Option("--batch-size", "-b", min=1)]
+FieldOption = Annotated[str, typer.Option("--field", help="Column holding the instruction.")]
+InputFieldOption = Annotated[str, typer.Option("--input-field", help="Column holding the input.")]
+PrecisionOption = Annotated[
+    str,
+    typer.Option(
+        "--precision",
+        help="auto (bf16 where the CPU has AMX/AVX512-BF16, else fp32; PIE_PRECISION overrides), "
+        "fp32 or bf16.",
+    ),
+]
+EngineOption = Annotated[
+    str, typer.Option("--engine", help="local, or ray (Ray Data; a local Ray unless --ray-address).")
+]
+WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="Model actors for --engine ray.")]
+RayAddressOption = Annotated[
+    str | None, typer.Option("--ray-address", help="Ray cluster to run on, e.g. ray://head:10001.")
+]
+InstructionOnlyOption = Annotated[
+    bool, typer.Option("--instruction-only", help="Mean pooling over the instruction's own tokens only.")
+]
+
+
+def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Show pie-embed's errors as one red line and exit with status 2 instead of a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+        try:
+            return command(*args, **kwargs)
+        except PieError as error:
+            err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err_console.print("[yellow]interrupted[/yellow]")
+            raise typer.Exit(130) from None
+
+    return wrapper
