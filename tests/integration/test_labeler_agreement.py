@@ -17,7 +17,7 @@ def test_eft_test_agreement(labeler):
     texts, gold = read_gold_labels(IEB_DIR / "eft_test.json")
     assert len(texts) == 3291
     result = label_agreement(texts, labeler.label_many(texts), gold)
-    # Measured 0.929 exact / 0.955 verb / 0.940 noun (issue 3 target: >= 0.92 exact).
+    # Measured 0.929 exact / 0.955 verb / 0.940 noun (target: >= 0.92 exact).
     assert result.exact >= 0.92
     assert result.verb == pytest.approx(0.955, abs=0.01) and result.noun == pytest.approx(0.940, abs=0.01)
     assert result.unlabeled <= 3

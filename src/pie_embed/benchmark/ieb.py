@@ -153,7 +153,7 @@ def run_benchmark(
 ) -> list[BenchmarkResult]:
     """Every combination of models x prompts x poolings; each model is loaded once. ``precision`` is
     fp32 by default, the reference protocol: bf16 moves single-seed ICT ARI by k-means chance (about
-    +-0.03) while the 10-seed mean stays within 0.001 (BENCHMARKS.md, issue 7)."""
+    +-0.03) while the 10-seed mean stays within 0.001 (BENCHMARKS.md, "Speed and scale")."""
     results = []
     for model_name in models:
         loaded = load_model(model_name, device=device)
