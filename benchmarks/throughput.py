@@ -87,7 +87,7 @@ def quality(embedder: InstructionEmbedder, ieb: Any) -> dict[str, float]:
 
 
 def embedder_runner(embedder: InstructionEmbedder) -> Any:
-    return lambda texts: embedder.encode(texts, show_progress=False)
+    return lambda texts: embedder.encode(texts, show_progress_bar=False)
 
 
 def timed(encode: Any, texts: list[str]) -> float:
@@ -119,8 +119,8 @@ def measure_model(
     for _ in range(rounds):
         for key, run in runners.items():
             speeds[key].append(timed(run, texts))
-    fast.encode(texts)
-    mean_tokens = float(np.mean(fast.last_stats.tokens))
+    _, stats = fast.encode_with_stats(texts)
+    mean_tokens = float(np.mean(stats.tokens))
     per_token = flops_per_token(fast, mean_tokens)
     row: dict[str, Any] = {
         "model": name,

@@ -84,9 +84,9 @@ def test_truncation_keeps_the_template_and_is_reported(tiny_decoder):
     assert len(encoded.input_ids) <= 16 and encoded.truncated
     suffix_ids = tiny_decoder.tokenizer('" means:', add_special_tokens=False)["input_ids"]
     assert encoded.input_ids[-1 - len(suffix_ids) : -1] == suffix_ids  # template end survives, before [SEP]
-    vectors = embedder.encode([long_text, "Sort the list."])
+    vectors, stats = embedder.encode_with_stats([long_text, "Sort the list."])
     assert vectors.shape == (2, 32)
-    assert embedder.last_stats.truncated == 1 and embedder.last_stats.count == 2
+    assert stats.truncated == 1 and stats.count == 2
 
 
 def test_prompt_longer_than_max_length_is_an_error(tiny_encoder):
@@ -102,7 +102,9 @@ def test_bad_texts(tiny_encoder):
     with pytest.raises(DataError, match="text 0 is int"):
         embedder.encode([3])
     with pytest.raises(ConfigError, match="list of texts"):
-        embedder.encode("a single string")
+        embedder.encode_with_stats("a single string")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="batch_size"):
+        embedder.encode(["ok"], batch_size=0)
 
 
 def test_default_poolings_per_family(tiny_encoder, tiny_decoder):
@@ -153,23 +155,38 @@ def test_bad_options(tiny_encoder):
 
 def test_duplicates_are_embedded_once(tiny_encoder):
     embedder = InstructionEmbedder(tiny_encoder)
-    vectors = embedder.encode(["Sort the list.", "Write a poem.", "Sort the list."])
+    vectors, stats = embedder.encode_with_stats(["Sort the list.", "Write a poem.", "Sort the list."])
     np.testing.assert_array_equal(vectors[0], vectors[2])
-    assert embedder.last_stats.count == 3 and embedder.last_stats.unique == 2
+    assert stats.count == 3 and stats.unique == 2
 
 
 def test_stats_count_the_tokens_of_every_text(tiny_encoder):
     embedder = InstructionEmbedder(tiny_encoder)
     texts = ["Sort the list.", "Write a poem about the sea.", "Sort the list."]
-    embedder.encode(texts)
+    _, stats = embedder.encode_with_stats(texts)
     expected = [len(ids) for ids in tiny_encoder.tokenizer(texts)["input_ids"]]  # with [CLS] and [SEP]
-    assert embedder.last_stats.tokens == expected
+    assert stats.tokens == expected
 
 
 def test_length_buckets_never_pad_a_text_past_twice_its_length(tiny_encoder):
     embedder = InstructionEmbedder(tiny_encoder, batch_size=2)
     lengths = [10, 100, 9, 60, 50, 5, 8]
-    batches = embedder._length_buckets(lengths)
+    batches = embedder._length_buckets(lengths, embedder.batch_size)
     assert batches == [[1, 3], [4], [0, 2], [6, 5]]  # longest first, at most batch_size each
-    embedder.batch_size = 32
-    assert embedder._length_buckets(lengths) == [[1, 3, 4], [0, 2, 6, 5]]
+    assert embedder._length_buckets(lengths, 32) == [[1, 3, 4], [0, 2, 6, 5]]
+
+
+def test_encode_takes_one_string_and_per_call_options_like_sentence_transformers(tiny_encoder):
+    embedder = InstructionEmbedder(tiny_encoder, batch_size=1)
+    texts = ["Sort the list.", "Write a poem about the sea."]
+    vectors = embedder.encode(texts)
+    one = embedder.encode("Sort the list.")
+    assert one.shape == (32,) and one.dtype == np.float32
+    np.testing.assert_allclose(one, vectors[0], atol=1e-6)
+    batched = embedder.encode(texts, batch_size=8, show_progress_bar=False)
+    np.testing.assert_allclose(batched, vectors, atol=1e-5)
+    raw = embedder.encode(texts, normalize_embeddings=False)
+    assert not np.allclose(np.linalg.norm(raw, axis=1), 1.0)
+    np.testing.assert_allclose(raw / np.linalg.norm(raw, axis=1, keepdims=True), vectors, atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert not hasattr(embedder, "last_stats")

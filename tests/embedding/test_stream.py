@@ -48,15 +48,15 @@ def test_resume_recomputes_nothing_and_ends_identical(
     embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "whole", shard_rows=50)
 
     calls = {"n": 0}
-    real_encode = embedder.encode
+    real_encode = embedder.encode_with_stats
 
-    def crash_on_third_shard(texts, show_progress=None):
+    def crash_on_third_shard(texts, **options):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt  # as if stopped mid-run
-        return real_encode(texts, show_progress=show_progress)
+        return real_encode(texts, **options)
 
-    monkeypatch.setattr(embedder, "encode", crash_on_third_shard)
+    monkeypatch.setattr(embedder, "encode_with_stats", crash_on_third_shard)
     with pytest.raises(KeyboardInterrupt):
         embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "cut", shard_rows=50)
     assert sorted(ShardFolder(tmp_path / "cut").done()) == [0, 1]

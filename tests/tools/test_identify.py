@@ -8,7 +8,7 @@ from pie_embed.tools.identify import TaskBank, TaskIdentifier
 class FakeEmbedder:
     """Vectors by keyword, so the bank's geometry is known."""
 
-    def encode(self, texts, show_progress=None):
+    def encode(self, texts, batch_size=None, show_progress_bar=None, normalize_embeddings=None):
         keys = ["translate", "poem", "add"]
         return np.array([[float(k in t.lower()) for k in keys] + [0.1] for t in texts], np.float32)
 

@@ -50,7 +50,7 @@ class EncodedText:
 
 @dataclass
 class EncodeStats:
-    """What the last :meth:`InstructionEmbedder.encode` call did."""
+    """What one :meth:`InstructionEmbedder.encode_with_stats` call did."""
 
     count: int = 0
     unique: int = 0  # distinct texts actually run through the model
@@ -113,7 +113,6 @@ class InstructionEmbedder:
         # None: compile for calls of at least COMPILE_MIN_TEXTS distinct texts (a ~20 s one-off cost)
         self.torch_compile = torch_compile
         self._compiled: torch.nn.Module | None = None
-        self.last_stats = EncodeStats()
         tokenizer = self.loaded.tokenizer
         self._prefix, self._suffix = self.prompt.split(
             tokenizer.mask_token if self.prompt.uses_mask else None
@@ -237,7 +236,7 @@ class InstructionEmbedder:
         return self.loaded.model(**inputs)
 
     @torch.inference_mode()
-    def _forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    def _forward(self, batch: dict[str, torch.Tensor], normalize: bool) -> torch.Tensor:
         input_ids = batch["input_ids"].to(self.device)
         attention = batch["attention_mask"].to(self.device)
         needs_layers = self.pooling in NEEDS_ALL_LAYERS
@@ -260,25 +259,49 @@ class InstructionEmbedder:
             ),
             self.loaded.family,
         )
-        return F.normalize(pooled, dim=-1) if self.normalize else pooled
+        return F.normalize(pooled, dim=-1) if normalize else pooled
 
-    def _length_buckets(self, lengths: list[int]) -> list[list[int]]:
+    def _length_buckets(self, lengths: list[int], batch_size: int) -> list[list[int]]:
         """Positions grouped into batches of at most ``batch_size``, longest first, where no text is
         padded to more than twice its length. Mixed lengths (a server's batch of random requests) would
         otherwise pad most texts to the longest one: measured 1.8x faster on random 40-text IEB batches."""
         order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
         batches: list[list[int]] = []
         for i in order:
-            if batches and len(batches[-1]) < self.batch_size and 2 * lengths[i] >= lengths[batches[-1][0]]:
+            if batches and len(batches[-1]) < batch_size and 2 * lengths[i] >= lengths[batches[-1][0]]:
                 batches[-1].append(i)
             else:
                 batches.append([i])
         return batches
 
-    def encode(self, texts: Sequence[str], show_progress: bool | None = None) -> np.ndarray:
-        """Embed ``texts`` into a float32 array of shape [n, dimension], in input order."""
+    def encode(
+        self,
+        sentences: str | Sequence[str],
+        batch_size: int | None = None,
+        show_progress_bar: bool | None = None,
+        normalize_embeddings: bool | None = None,
+    ) -> np.ndarray:
+        """Embed a text into a float32 vector [dimension], or texts into an array [n, dimension] in input
+        order (as sentence-transformers' ``encode``). ``batch_size`` and ``normalize_embeddings`` default to
+        the embedder's; the progress bar shows by default for 1,000+ texts in a terminal."""
+        texts = [sentences] if isinstance(sentences, str) else sentences
+        vectors, _ = self.encode_with_stats(texts, batch_size, show_progress_bar, normalize_embeddings)
+        return vectors[0] if isinstance(sentences, str) else vectors
+
+    def encode_with_stats(
+        self,
+        texts: Sequence[str],
+        batch_size: int | None = None,
+        show_progress_bar: bool | None = None,
+        normalize_embeddings: bool | None = None,
+    ) -> tuple[np.ndarray, EncodeStats]:
+        """:meth:`encode` for a list of texts, with what the call did (tokens per text, truncations, ...)."""
         if isinstance(texts, str):
-            raise ConfigError("encode() takes a list of texts, not a single string")
+            raise ConfigError("encode_with_stats() takes a list of texts; encode() also takes one string")
+        batch_size = self.batch_size if batch_size is None else batch_size
+        if batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+        normalize = self.normalize if normalize_embeddings is None else normalize_embeddings
         started = time.perf_counter()
         instructions = []
         for i, text in enumerate(texts):
@@ -297,12 +320,13 @@ class InstructionEmbedder:
         if self.torch_compile or (self.torch_compile is None and len(unique) >= COMPILE_MIN_TEXTS):
             self.use_compile()
         encoded = self._tokenize(unique) if unique else []
-        batches = self._length_buckets([len(e.input_ids) for e in encoded])
-        if show_progress is None:
-            show_progress = len(encoded) >= PROGRESS_THRESHOLD and sys.stderr.isatty()
-        with progress_bar(len(encoded), f"embedding with {self.loaded.name}", show_progress) as advance:
+        batches = self._length_buckets([len(e.input_ids) for e in encoded], batch_size)
+        if show_progress_bar is None:
+            show_progress_bar = len(encoded) >= PROGRESS_THRESHOLD and sys.stderr.isatty()
+        with progress_bar(len(encoded), f"embedding with {self.loaded.name}", show_progress_bar) as advance:
             for number, index in enumerate(batches, start=1):
-                vectors[index] = self._forward(self._collate([encoded[i] for i in index])).cpu().numpy()
+                batch = self._collate([encoded[i] for i in index])
+                vectors[index] = self._forward(batch, normalize).cpu().numpy()
                 advance(len(index))
                 if number % RELEASE_EVERY_BATCHES == 0:
                     release_free_memory()
@@ -311,7 +335,7 @@ class InstructionEmbedder:
             logger.warning(
                 "%d of %d texts were truncated to %d tokens", truncated, len(encoded), self.max_length
             )
-        self.last_stats = EncodeStats(
+        stats = EncodeStats(
             len(instructions),
             len(unique),
             truncated,
@@ -319,4 +343,4 @@ class InstructionEmbedder:
             time.perf_counter() - started,
             [len(encoded[position[text]].input_ids) for text in instructions],
         )
-        return vectors[[position[text] for text in instructions]] if unique else vectors
+        return (vectors[[position[text] for text in instructions]] if unique else vectors), stats

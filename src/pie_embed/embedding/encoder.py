@@ -14,8 +14,15 @@ from pie_embed.errors import ConfigError
 class TextEncoder(Protocol):
     """Implemented by :class:`InstructionEmbedder` (this process) and ``RayEncoder`` (a Ray actor pool)."""
 
-    def encode(self, texts: Sequence[str], show_progress: bool | None = None) -> np.ndarray:
-        """float32 vectors [len(texts), dimension], in input order."""
+    def encode(
+        self,
+        sentences: str | Sequence[str],
+        batch_size: int | None = None,
+        show_progress_bar: bool | None = None,
+        normalize_embeddings: bool | None = None,
+    ) -> np.ndarray:
+        """float32 vectors [len(sentences), dimension] in input order; one string gives one [dimension]
+        vector (sentence-transformers' ``encode``, whose models therefore fit too)."""
         ...
 
     def describe(self) -> dict[str, object]:

@@ -66,7 +66,7 @@ def embed_file(
     ``.parquet`` plus ``<output>.manifest.json``."""
     dataset = read_instructions(input_path, field=field, input_field=input_field, join=join, split=split)
     texts = dataset.texts
-    vectors = embedder.encode(texts)
+    vectors, stats = embedder.encode_with_stats(texts)
     manifest = embedding_manifest(
         embedder,
         count=int(vectors.shape[0]),
@@ -74,7 +74,7 @@ def embed_file(
         source=str(input_path),
         field=field,
         join=join,
-        truncated=embedder.last_stats.truncated,
+        truncated=stats.truncated,
     )
     manifest_path = write_embeddings(output_path, vectors, manifest, texts=texts if store_texts else None)
-    return EmbedFileResult(Path(output_path), manifest_path, manifest, embedder.last_stats)
+    return EmbedFileResult(Path(output_path), manifest_path, manifest, stats)

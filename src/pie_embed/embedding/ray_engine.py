@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ class _EmbedActor:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
         texts = [str(text) for text in batch["text"]]
-        vectors = self.embedder.encode(texts, show_progress=False)
+        vectors = self.embedder.encode(texts, show_progress_bar=False)
         return {"text": texts, "embedding": list(vectors)}
 
 
@@ -152,11 +153,22 @@ class RayEncoder:
     def describe(self) -> dict[str, object]:
         return {**self.embedder.describe(), "engine": "ray", "workers": self.workers}
 
-    def encode(self, texts: list[str], show_progress: bool | None = None) -> np.ndarray:
-        """Vectors of ``texts`` in input order, float32 [n, dimension]."""
+    def encode(
+        self,
+        sentences: str | Sequence[str],
+        batch_size: int | None = None,
+        show_progress_bar: bool | None = None,
+        normalize_embeddings: bool | None = None,
+    ) -> np.ndarray:
+        """Vectors of ``sentences`` in input order, float32 [n, dimension] (one text: [dimension]).
+        ``batch_size`` applies inside each actor; the actors normalize as their settings say."""
         import pyarrow as pa
 
-        texts = list(texts)
+        if normalize_embeddings is not None and normalize_embeddings != self.embedder.normalize:
+            raise ConfigError("the Ray actors normalize as their settings say: set normalize there")
+        if isinstance(sentences, str):
+            return self.encode([sentences], batch_size)[0]
+        texts = list(sentences)
         for i, text in enumerate(texts):
             if not isinstance(text, str) or not text.strip():
                 raise DataError(f"text {i} is an empty or non-string instruction")
@@ -171,7 +183,7 @@ class RayEncoder:
         dataset = _embed_on_actors(
             self.ray,
             self.ray.data.from_arrow(blocks),
-            self.settings,
+            self.settings if batch_size is None else {**self.settings, "batch_size": batch_size},
             self.workers,
             self.batch_rows,
             self.address,

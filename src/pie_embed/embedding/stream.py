@@ -164,14 +164,17 @@ def _embed_shard(
     for source_shard, pairs in from_earlier.items():
         here, there = zip(*pairs, strict=True)
         vectors[list(here)] = shards.vectors(source_shard)[list(there)]
+    embedded = 0
     if new_rows:
-        vectors[new_rows] = embedder.encode([texts[p] for p in new_rows], show_progress=False)
+        new_texts = [texts[p] for p in new_rows]
+        vectors[new_rows], stats = embedder.encode_with_stats(new_texts, show_progress_bar=False)
+        embedded = stats.unique
     info = ShardInfo(
         index=index,
         start_row=start_row,
         count=len(texts),
         texts_sha256=texts_sha256(texts),
-        embedded=embedder.last_stats.unique if new_rows else 0,
+        embedded=embedded,
         copied=len(texts) - len(new_rows),
     )
     return vectors, info

@@ -24,8 +24,8 @@ def encoder(embedder: InstructionEmbedder) -> Callable[[list[str]], EncodedTexts
     """The model call a batcher makes: vectors plus the tokens each text took (for usage counts)."""
 
     def encode(texts: list[str]) -> EncodedTexts:
-        vectors = embedder.encode(texts, show_progress=False)
-        return EncodedTexts(vectors, embedder.last_stats.tokens)
+        vectors, stats = embedder.encode_with_stats(texts, show_progress_bar=False)
+        return EncodedTexts(vectors, stats.tokens)
 
     return encode
 

@@ -138,7 +138,7 @@ def correlate_files(
         if max_rows is not None and len(texts) > max_rows:
             keep = np.sort(np.random.default_rng(seed).choice(len(texts), max_rows, replace=False))
             texts = [texts[i] for i in keep]
-        vectors.append(unit_rows(embedder.encode(texts, show_progress=show_progress)))
+        vectors.append(unit_rows(embedder.encode(texts, show_progress_bar=show_progress)))
     result = correlate_vectors(vectors, names, show_progress=show_progress)
     out = Path(output_dir)
     files = [out / "wasserstein.csv", out / "coverage.csv", out / "correlation.json"]

@@ -198,7 +198,7 @@ class DemonstrationIndex:
         """Top-``k`` demonstrations for each query text, best first."""
         if k < 1:
             raise DataError(f"k must be at least 1, got {k}")
-        return self.demonstrations(self.embedder().encode(queries, show_progress=show_progress), k)
+        return self.demonstrations(self.embedder().encode(queries, show_progress_bar=show_progress), k)
 
     def demonstrations(self, vectors: np.ndarray, k: int) -> list[list[Demonstration]]:
         """Top-``k`` demonstrations for query vectors made by :meth:`embedder`, best first."""
