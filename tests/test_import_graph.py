@@ -11,7 +11,7 @@ import pie_embed
 
 PACKAGE = Path(pie_embed.__file__).parent
 # cli -> serving / tools / training -> benchmark / labeling -> embedding -> data; a module may import
-# its own subpackage and any lower layer. Root modules (errors, paths, defaults, progress) are layer -1.
+# its own subpackage and any lower layer. Root modules (errors, paths, progress) are layer -1.
 LAYERS = {"data": 0, "embedding": 1, "benchmark": 2, "labeling": 2, "tools": 3, "training": 3, "serving": 3}
 LAYERS["cli"] = 4
 

@@ -11,6 +11,7 @@ import pytest
 
 from pie_embed import InstructionEmbedder
 from pie_embed.data.writers import read_embeddings
+from pie_embed.embedding.config import EmbedderConfig
 from pie_embed.embedding.stream import embed_stream
 from pie_embed.errors import DataError, MissingExtraError
 
@@ -30,11 +31,9 @@ def test_ray_output_equals_the_local_engine(local_ray, tiny_encoder_dir: Path, t
     rows = [{"instruction": f"Task {i}: name the capital.", "input": f"country {i % 7}"} for i in range(300)]
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    settings = {"model": str(tiny_encoder_dir), "precision": "fp32"}
-    embedder = InstructionEmbedder(**settings)
-    done = embed_with_ray(
-        embedder, settings, source, tmp_path / "ray", join="newline", workers=2, batch_rows=64
-    )
+    config = EmbedderConfig(model=str(tiny_encoder_dir), precision="fp32")
+    embedder = InstructionEmbedder.from_config(config)
+    done = embed_with_ray(config, source, tmp_path / "ray", join="newline", workers=2, batch_rows=64)
     embed_stream(embedder, source, tmp_path / "local", join="newline", shard_rows=100)
     ray_vectors, ray_manifest = read_embeddings(tmp_path / "ray")
     local_vectors, local_manifest = read_embeddings(tmp_path / "local")
@@ -42,7 +41,7 @@ def test_ray_output_equals_the_local_engine(local_ray, tiny_encoder_dir: Path, t
     assert ray_manifest.texts_sha256 == local_manifest.texts_sha256  # same texts, same order
     np.testing.assert_allclose(ray_vectors, local_vectors, atol=1e-5)  # batching changes rounding only
     with pytest.raises(DataError, match="not empty"):
-        embed_with_ray(embedder, settings, source, tmp_path / "ray")
+        embed_with_ray(config, source, tmp_path / "ray")
 
 
 def test_missing_ray_names_the_extra(tiny_encoder_dir: Path, tmp_path: Path, monkeypatch) -> None:
@@ -56,22 +55,21 @@ def test_missing_ray_names_the_extra(tiny_encoder_dir: Path, tmp_path: Path, mon
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_ray)
-    embedder = InstructionEmbedder(str(tiny_encoder_dir))
     with pytest.raises(MissingExtraError, match=r"pie-embed\[ray\]"):
-        embed_with_ray(embedder, {"model": str(tiny_encoder_dir)}, tmp_path / "in.jsonl", tmp_path / "out")
+        embed_with_ray(EmbedderConfig(model=str(tiny_encoder_dir)), tmp_path / "in.jsonl", tmp_path / "out")
 
 
 def test_ray_encoder_equals_the_local_embedder(local_ray, tiny_encoder_dir: Path) -> None:
     from pie_embed.embedding.encoder import TextEncoder, make_encoder
     from pie_embed.embedding.ray_engine import RayEncoder
 
-    settings = {"model": str(tiny_encoder_dir), "precision": "fp32"}
-    assert isinstance(make_encoder(settings, "ray"), RayEncoder)
-    encoder = RayEncoder(settings, workers=2, batch_rows=64)  # 4 blocks: both actors get some
+    config = EmbedderConfig(model=str(tiny_encoder_dir), precision="fp32")
+    assert isinstance(make_encoder(config, "ray"), RayEncoder)
+    encoder = RayEncoder(config, workers=2, batch_rows=64)  # 4 blocks: both actors get some
     assert isinstance(encoder, TextEncoder)
     texts = [f"Write a haiku about topic {i}." for i in range(250)] + ["Sort the list."] * 3
     vectors = encoder.encode(texts)
-    np.testing.assert_allclose(vectors, InstructionEmbedder(**settings).encode(texts), atol=1e-5)
+    np.testing.assert_allclose(vectors, InstructionEmbedder.from_config(config).encode(texts), atol=1e-5)
     assert encoder.describe()["engine"] == "ray" and encoder.encode([]).shape == (0, encoder.dimension)
     with pytest.raises(DataError, match="text 1 is an empty"):
         encoder.encode(["Sort the list.", "  "])

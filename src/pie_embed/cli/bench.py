@@ -14,7 +14,7 @@ from pie_embed.cli.app import (
     console,
     friendly_errors,
 )
-from pie_embed.defaults import DEFAULT_BATCH_SIZE
+from pie_embed.embedding.config import DEFAULTS
 
 
 @app.command()
@@ -63,7 +63,7 @@ def bench(
             "~/.local/share/pie_embed/generalization.",
         ),
     ] = None,
-    batch_size: BatchOption = DEFAULT_BATCH_SIZE,
+    batch_size: BatchOption = DEFAULTS.batch_size,
     instruction_only: InstructionOnlyOption = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute embeddings.")] = False,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")] = None,

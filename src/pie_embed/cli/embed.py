@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -23,7 +23,7 @@ from pie_embed.cli.app import (
     console,
     friendly_errors,
 )
-from pie_embed.defaults import DEFAULT_BATCH_SIZE
+from pie_embed.embedding.config import DEFAULTS
 
 
 @app.command()
@@ -42,7 +42,7 @@ def embed(
     shards: Annotated[
         bool, typer.Option("--shards", help="Write a folder of shards, whatever the output's name.")
     ] = False,
-    model: ModelOption = "default",
+    model: ModelOption = DEFAULTS.model,
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
     field: FieldOption = "instruction",
@@ -56,12 +56,12 @@ def embed(
         ),
     ] = "none",
     split: Annotated[str | None, typer.Option("--split", help="Split of a saved DatasetDict.")] = None,
-    batch_size: BatchOption = DEFAULT_BATCH_SIZE,
+    batch_size: BatchOption = DEFAULTS.batch_size,
     instruction_only: InstructionOnlyOption = False,
     no_normalize: Annotated[
         bool, typer.Option("--no-normalize", help="Keep raw (unnormalized) vectors.")
     ] = False,
-    precision: PrecisionOption = "auto",
+    precision: PrecisionOption = DEFAULTS.precision,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue an interrupted run into the same folder.")
     ] = False,
@@ -81,76 +81,43 @@ def embed(
     ] = None,
 ) -> None:
     """Embed every instruction of a dataset: vectors plus a manifest. A folder output streams any size."""
-    from pie_embed.data.writers import embeddings_output
-    from pie_embed.embedding.embedder import InstructionEmbedder
-    from pie_embed.embedding.encoder import check_engine
-    from pie_embed.embedding.files import embed_file
-    from pie_embed.embedding.stream import embed_stream
-    from pie_embed.errors import ConfigError
+    from pie_embed.embedding.job import embed_to
 
-    output_path, is_folder = embeddings_output(output, folder=shards)
-    single_file = not is_folder
-    if single_file and resume:
-        raise ConfigError("--resume continues a folder output (-o DIR/); a single file is written at once")
-    if check_engine(engine) == "ray" and (single_file or resume):
-        raise ConfigError("--engine ray writes a folder of Parquet files (-o DIR/) and has no --resume")
-
-    # One set of settings: this process's embedder, and the recipe each Ray actor builds its own from.
-    settings: dict[str, Any] = {
-        "model": model,
-        "prompt": prompt,
-        "pooling": pooling,
-        "precision": precision,
-        "batch_size": batch_size,
-        "normalize": not no_normalize,
-        "instruction_tokens_only": instruction_only,
-        "torch_compile": torch_compile,
-    }
-    embedder = InstructionEmbedder(**settings)
-    if engine == "ray":
-        from pie_embed.embedding.ray_engine import embed_with_ray
-
-        done = embed_with_ray(
-            embedder,
-            settings,
-            input_path,
-            output_path,
-            field=field,
-            input_field=input_field,
-            join=join,
-            split=split,
-            workers=workers,
-            address=ray_address,
-        )
-        console.print(
-            f"embedded {done.rows:,} rows with {done.workers} Ray worker(s) into {done.files} Parquet files "
-            f"in {done.seconds:.1f}s -> {done.folder}"
-        )
-        return
-    if not single_file:
-        run = embed_stream(
-            embedder,
-            input_path,
-            output_path,
-            field=field,
-            input_field=input_field,
-            join=join,
-            split=split,
-            shard_rows=shard_rows,
-            resume=resume,
-        )
-        console.print(
-            f"embedded {run.rows:,} rows into {run.shards} shards ({run.resumed_shards} from an earlier run; "
-            f"{run.embedded:,} texts through the model, {run.copied:,} repeats copied) in {run.seconds:.1f}s "
-            f"-> {run.folder}"
-        )
-        return
-    result = embed_file(
-        embedder, input_path, output_path, field=field, input_field=input_field, join=join, split=split
+    config = DEFAULTS.replace(
+        model=model,
+        prompt=prompt,
+        pooling=pooling,
+        precision=precision,
+        batch_size=batch_size,
+        normalize=not no_normalize,
+        instruction_tokens_only=instruction_only,
+        torch_compile=torch_compile,
     )
-    stats = result.stats
+    done = embed_to(
+        input_path,
+        output,
+        config,
+        folder=shards,
+        engine=engine,
+        field=field,
+        input_field=input_field,
+        join=join,
+        split=split,
+        shard_rows=shard_rows,
+        resume=resume,
+        workers=workers,
+        address=ray_address,
+    )
+    if done.kind == "ray":
+        where = f"with {done.workers} Ray worker(s) into {done.parts} Parquet files"
+    elif done.kind == "shards":
+        where = (
+            f"into {done.parts} shards ({done.resumed_parts} from an earlier run; {done.embedded:,} texts "
+            f"through the model, {done.copied:,} repeats copied)"
+        )
+    else:
+        where = f"({done.dimension}-d, {done.truncated} truncated)"
     console.print(
-        f"embedded {result.manifest.count} instructions ({result.manifest.dimension}-d, "
-        f"{stats.texts_per_second:.1f}/s, {stats.truncated} truncated) -> {result.output}, "
-        f"manifest {result.manifest_path}"
+        f"embedded {done.rows:,} instructions {where} in {done.seconds:.1f}s ({done.rows_per_second:.1f}/s) "
+        f"-> {done.output}, manifest {done.manifest_path}"
     )

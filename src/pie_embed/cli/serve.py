@@ -18,6 +18,7 @@ from pie_embed.cli.app import (
     err_console,
     friendly_errors,
 )
+from pie_embed.embedding.config import DEFAULTS
 
 if TYPE_CHECKING:
     from pie_embed.serving.state import ServingState
@@ -46,10 +47,10 @@ def _announce(url: str, state: ServingState) -> None:
 @app.command()
 @friendly_errors
 def serve(
-    model: ModelOption = "default",
+    model: ModelOption = DEFAULTS.model,
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
-    precision: PrecisionOption = "auto",
+    precision: PrecisionOption = DEFAULTS.precision,
     index: Annotated[
         Path | None, typer.Option("--index", help="A `pie index build` folder served by /v1/retrieve.")
     ] = None,
@@ -99,7 +100,7 @@ def serve(
     ] = 8192,
     batch_size: Annotated[
         int, typer.Option("--batch-size", "-b", min=1, help="Texts per forward pass.")
-    ] = 32,
+    ] = DEFAULTS.batch_size,
     graceful_timeout: Annotated[
         float,
         typer.Option("--graceful-timeout", help="Seconds in-flight requests get to finish on shutdown."),

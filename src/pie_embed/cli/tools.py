@@ -23,7 +23,7 @@ from pie_embed.cli.app import (
     console,
     friendly_errors,
 )
-from pie_embed.defaults import DEFAULT_BATCH_SIZE
+from pie_embed.embedding.config import DEFAULTS
 
 index_app = typer.Typer(help="Demonstration indexes for `pie retrieve`.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 
 def _embedder(
-    model: str, prompt: str | None, pooling: str | None, batch_size: int = DEFAULT_BATCH_SIZE
+    model: str, prompt: str | None, pooling: str | None, batch_size: int = DEFAULTS.batch_size
 ) -> InstructionEmbedder:
     from pie_embed.embedding.embedder import InstructionEmbedder
 
@@ -57,8 +57,8 @@ def _encoder(
     """This process's embedder, or a Ray actor pool for --engine ray."""
     from pie_embed.embedding.encoder import make_encoder
 
-    settings = {"model": model, "prompt": prompt, "pooling": pooling}
-    return make_encoder(settings, engine, workers=workers, address=ray_address)
+    config = DEFAULTS.replace(model=model, prompt=prompt, pooling=pooling)
+    return make_encoder(config, engine, workers=workers, address=ray_address)
 
 
 @app.command("select")
@@ -91,7 +91,7 @@ def select(
         bool, typer.Option("--no-labels", help="Skip the task coverage (pie label).")
     ] = False,
     embeddings: EmbeddingsOption = None,
-    model: ModelOption = "default",
+    model: ModelOption = DEFAULTS.model,
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
     field: FieldOption = "instruction",
@@ -145,7 +145,7 @@ def index_build(
         Path, typer.Argument(help="Demonstration pool: JSON, JSONL, CSV, Parquet or HF dataset.")
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Index folder to write.")],
-    model: ModelOption = "default",
+    model: ModelOption = DEFAULTS.model,
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
     field: FieldOption = "instruction",
@@ -154,7 +154,7 @@ def index_build(
     exact_below: Annotated[
         int, typer.Option("--exact-below", help="Exact search below this many rows, faiss HNSW above.")
     ] = 50_000,
-    batch_size: BatchOption = DEFAULT_BATCH_SIZE,
+    batch_size: BatchOption = DEFAULTS.batch_size,
 ) -> None:
     """Embed a pool of demonstrations and save a neighbour index over it."""
     from pie_embed.tools.retrieve import DemonstrationIndex
@@ -220,7 +220,7 @@ def correlate(
         int | None,
         typer.Option("--max-rows", min=1, help="Seeded sample of at most this many rows per dataset."),
     ] = None,
-    model: ModelOption = "default",
+    model: ModelOption = DEFAULTS.model,
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
     field: FieldOption = "instruction",
@@ -263,7 +263,7 @@ def identify(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write JSONL instead of a table.")
     ] = None,
-    model: ModelOption = "default",
+    model: ModelOption = DEFAULTS.model,
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
     field: FieldOption = "instruction",
@@ -308,7 +308,7 @@ def task_map(
         int, typer.Option("--max-points", min=3, help="Seeded sample above this.")
     ] = 20_000,
     embeddings: EmbeddingsOption = None,
-    model: ModelOption = "default",
+    model: ModelOption = DEFAULTS.model,
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
     field: FieldOption = "instruction",

@@ -15,6 +15,7 @@ from pie_embed.cli.app import (
     console,
     friendly_errors,
 )
+from pie_embed.embedding.config import DEFAULTS
 
 
 @app.command()
@@ -44,7 +45,7 @@ def train(
             "$PIE_DATA, else ~/.local/share/pie_embed.",
         ),
     ] = None,
-    model: ModelOption = "default",
+    model: ModelOption = DEFAULTS.model,
     prompt: Annotated[
         str, typer.Option("--prompt", "-p", help="Prompt the model is trained (and used) with.")
     ] = "none",

@@ -1,25 +1,60 @@
-"""Embedding instructions: models, prompts, pooling and the embedder itself."""
+"""Embedding instructions: models, prompts, pooling and the embedder itself.
 
-from pie_embed.embedding.cache import EmbeddingCache
-from pie_embed.embedding.embedder import EncodeStats, InstructionEmbedder
-from pie_embed.embedding.encoder import TextEncoder
-from pie_embed.embedding.files import EmbedFileResult, embed_file
-from pie_embed.embedding.models import LoadedModel, known_aliases, load_model
-from pie_embed.embedding.pooling import POOLINGS
-from pie_embed.embedding.prompts import PROMPTS, PromptTemplate, get_prompt
+Names load on first use: the configuration and the protocol do not import torch.
+"""
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pie_embed.embedding.cache import EmbeddingCache
+    from pie_embed.embedding.config import EmbedderConfig
+    from pie_embed.embedding.embedder import EncodeStats, InstructionEmbedder
+    from pie_embed.embedding.encoder import TextEncoder
+    from pie_embed.embedding.job import EmbedResult, embed_to
+    from pie_embed.embedding.models import LoadedModel, known_aliases, load_model
+    from pie_embed.embedding.pooling import POOLINGS
+    from pie_embed.embedding.prompts import PROMPTS, PromptTemplate, get_prompt
+
+_LAZY = {
+    "EmbeddingCache": "cache",
+    "EmbedderConfig": "config",
+    "EncodeStats": "embedder",
+    "InstructionEmbedder": "embedder",
+    "TextEncoder": "encoder",
+    "EmbedResult": "job",
+    "embed_to": "job",
+    "LoadedModel": "models",
+    "known_aliases": "models",
+    "load_model": "models",
+    "POOLINGS": "pooling",
+    "PROMPTS": "prompts",
+    "PromptTemplate": "prompts",
+    "get_prompt": "prompts",
+}
 __all__ = [
     "POOLINGS",
     "PROMPTS",
-    "EmbedFileResult",
+    "EmbedResult",
+    "EmbedderConfig",
     "EmbeddingCache",
     "EncodeStats",
     "InstructionEmbedder",
     "LoadedModel",
     "PromptTemplate",
     "TextEncoder",
-    "embed_file",
+    "embed_to",
     "get_prompt",
     "known_aliases",
     "load_model",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'pie_embed.embedding' has no attribute {name!r}")
+    value = getattr(import_module(f"pie_embed.embedding.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value

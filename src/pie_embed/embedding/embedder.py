@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 
 from pie_embed.data.text import clean_text, surrogate_problem
-from pie_embed.defaults import DEFAULT_BATCH_SIZE
 from pie_embed.embedding.compile import COMPILE_MIN_TEXTS, compile_model
+from pie_embed.embedding.config import DEFAULTS, EmbedderConfig
 from pie_embed.embedding.memory import release_free_memory
 from pie_embed.embedding.models import LoadedModel, load_model
 from pie_embed.embedding.pooling import NEEDS_ALL_LAYERS, PoolingBatch, check_pooling, pool
@@ -73,22 +73,35 @@ class InstructionEmbedder:
 
     def __init__(
         self,
-        model: str | LoadedModel = "default",
-        prompt: str | PromptTemplate | None = None,
-        pooling: str | None = None,
-        normalize: bool = True,
-        batch_size: int = DEFAULT_BATCH_SIZE,
+        model: str | LoadedModel = DEFAULTS.model,
+        prompt: str | PromptTemplate | None = DEFAULTS.prompt,
+        pooling: str | None = DEFAULTS.pooling,
+        normalize: bool = DEFAULTS.normalize,
+        batch_size: int = DEFAULTS.batch_size,
         *,
-        instruction_tokens_only: bool = False,
-        max_length: int | None = None,
-        device: str = "cpu",
-        precision: str | None = "auto",
-        torch_compile: bool | None = None,
-        cache_dir: str | Path | None = None,
-        trust_remote_code: bool = False,
+        instruction_tokens_only: bool = DEFAULTS.instruction_tokens_only,
+        max_length: int | None = DEFAULTS.max_length,
+        device: str = DEFAULTS.device,
+        precision: str | None = DEFAULTS.precision,
+        torch_compile: bool | None = DEFAULTS.torch_compile,
+        cache_dir: str | Path | None = DEFAULTS.cache_dir,
+        trust_remote_code: bool = DEFAULTS.trust_remote_code,
     ) -> None:
-        if batch_size < 1:
-            raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+        # the settings as given (a LoadedModel by its name, a template by its text), checked once
+        self.config = EmbedderConfig(
+            model=model.name if isinstance(model, LoadedModel) else model,
+            prompt=prompt.template if isinstance(prompt, PromptTemplate) else prompt,
+            pooling=pooling,
+            normalize=normalize,
+            batch_size=batch_size,
+            instruction_tokens_only=instruction_tokens_only,
+            max_length=max_length,
+            device=device,
+            precision=precision or "auto",
+            torch_compile=torch_compile,
+            cache_dir=None if cache_dir is None else str(cache_dir),
+            trust_remote_code=trust_remote_code,
+        )
         if isinstance(model, LoadedModel):
             self.loaded = model
         else:
@@ -117,6 +130,11 @@ class InstructionEmbedder:
         self._prefix, self._suffix = self.prompt.split(
             tokenizer.mask_token if self.prompt.uses_mask else None
         )
+
+    @classmethod
+    def from_config(cls, config: EmbedderConfig) -> InstructionEmbedder:
+        """The embedder ``config`` describes."""
+        return cls(**config.to_dict())
 
     @property
     def model_name(self) -> str:

@@ -7,6 +7,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from pie_embed.embedding.config import EmbedderConfig
 from pie_embed.errors import ConfigError
 
 
@@ -41,14 +42,14 @@ def check_engine(engine: str) -> str:
 
 
 def make_encoder(
-    settings: dict[str, object], engine: str = "local", *, workers: int = 1, address: str | None = None
+    config: EmbedderConfig, engine: str = "local", *, workers: int = 1, address: str | None = None
 ) -> TextEncoder:
-    """An :class:`InstructionEmbedder` built from ``settings`` (its keyword arguments) for the local
-    engine, or a ``RayEncoder`` whose ``workers`` actors each build one (on ``address``'s cluster)."""
+    """The :class:`InstructionEmbedder` ``config`` describes for the local engine, or a ``RayEncoder``
+    whose ``workers`` actors each build one (on ``address``'s cluster)."""
     if check_engine(engine) == "ray":
         from pie_embed.embedding.ray_engine import RayEncoder
 
-        return RayEncoder(settings, workers=workers, address=address)
+        return RayEncoder(config, workers=workers, address=address)
     from pie_embed.embedding.embedder import InstructionEmbedder
 
-    return InstructionEmbedder(**settings)  # type: ignore[arg-type]
+    return InstructionEmbedder.from_config(config)

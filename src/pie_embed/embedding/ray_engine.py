@@ -23,6 +23,7 @@ from pie_embed.data.ray_parquet import MANIFEST_FILE, RAY_FORMAT, iter_ray_parts
 from pie_embed.data.readers import JOIN_MODES, check_path, join_text
 from pie_embed.data.writers import EmbeddingManifest, RunningChecksums, atomic_write_text
 from pie_embed.embedding.compile import input_is_large
+from pie_embed.embedding.config import EmbedderConfig
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.files import embedding_manifest
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
@@ -33,6 +34,7 @@ class RayResult:
     folder: Path
     manifest_path: Path
     rows: int
+    dimension: int
     files: int
     workers: int
     seconds: float
@@ -41,11 +43,11 @@ class RayResult:
 class _EmbedActor:
     """Holds one embedder; Ray calls it with batches of texts."""
 
-    def __init__(self, settings: dict[str, Any], threads: int) -> None:
+    def __init__(self, config: EmbedderConfig, threads: int) -> None:
         import torch
 
         torch.set_num_threads(threads)
-        self.embedder = InstructionEmbedder(**settings)
+        self.embedder = InstructionEmbedder.from_config(config)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
         texts = [str(text) for text in batch["text"]]
@@ -103,14 +105,14 @@ def _start_ray(ray: Any, address: str | None) -> None:
 
 
 def _embed_on_actors(
-    ray: Any, dataset: Any, settings: dict[str, Any], workers: int, batch_rows: int, address: str | None
+    ray: Any, dataset: Any, config: EmbedderConfig, workers: int, batch_rows: int, address: str | None
 ) -> Any:
     """``dataset`` (a "text" column) with an "embedding" column from a pool of ``workers`` model actors."""
     cpus = os.cpu_count() or 1
     threads = max(1, cpus // workers) if address is None else cpus
     return dataset.map_batches(
         _EmbedActor,
-        fn_constructor_kwargs={"settings": settings, "threads": threads},
+        fn_constructor_kwargs={"config": config, "threads": threads},
         batch_size=batch_rows,
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=workers),
@@ -127,7 +129,7 @@ class RayEncoder:
 
     def __init__(
         self,
-        settings: dict[str, Any],
+        config: EmbedderConfig,
         *,
         workers: int = 1,
         address: str | None = None,
@@ -136,11 +138,11 @@ class RayEncoder:
         if workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {workers}")
         self.ray = _import_ray()
-        self.settings = settings
+        self.config = config
         self.workers = workers
         self.address = address
         self.batch_rows = batch_rows
-        self.embedder = InstructionEmbedder(**settings)  # checks the settings, describes the vectors
+        self.embedder = InstructionEmbedder.from_config(config)  # describes the vectors
 
     @property
     def model_name(self) -> str:
@@ -183,7 +185,7 @@ class RayEncoder:
         dataset = _embed_on_actors(
             self.ray,
             self.ray.data.from_arrow(blocks),
-            self.settings if batch_size is None else {**self.settings, "batch_size": batch_size},
+            self.config if batch_size is None else self.config.replace(batch_size=batch_size),
             self.workers,
             self.batch_rows,
             self.address,
@@ -199,8 +201,7 @@ class RayEncoder:
 
 
 def embed_with_ray(
-    embedder: InstructionEmbedder,
-    settings: dict[str, Any],
+    config: EmbedderConfig,
     input_path: str | Path,
     output: str | Path,
     *,
@@ -212,10 +213,8 @@ def embed_with_ray(
     batch_rows: int = 1024,
     address: str | None = None,
 ) -> RayResult:
-    """Embed ``input_path`` on Ray Data with ``workers`` model actors. ``settings`` are the
-    :class:`InstructionEmbedder` keyword arguments each actor builds its model from (model, prompt,
-    pooling, precision, batch_size); ``embedder``, built from them here, checked them and describes the
-    output."""
+    """Embed ``input_path`` on Ray Data with ``workers`` model actors, each building its embedder from
+    ``config`` (as does this process, to describe the output)."""
     ray = _import_ray()
     if workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {workers}")
@@ -226,8 +225,9 @@ def embed_with_ray(
     if output.exists() and any(output.iterdir()):
         raise DataError(f"{output}: exists and is not empty; choose a new folder for the ray engine")
     started = time.perf_counter()
-    if settings.get("torch_compile") is None and input_is_large(input_path):
-        settings = {**settings, "torch_compile": True}  # each actor embeds a large share of the input
+    if config.torch_compile is None and input_is_large(input_path):
+        config = config.replace(torch_compile=True)  # each actor embeds a large share of the input
+    embedder = InstructionEmbedder.from_config(config)
     _start_ray(ray, address)
     source = str(input_path)
     dataset = _read(ray, input_path, split).map_batches(
@@ -235,7 +235,7 @@ def embed_with_ray(
         fn_kwargs={"field": field, "input_field": input_field, "join": join, "source": source},
         batch_format="numpy",
     )
-    dataset = _embed_on_actors(ray, dataset, settings, workers, batch_rows, address)
+    dataset = _embed_on_actors(ray, dataset, config, workers, batch_rows, address)
     output.mkdir(parents=True, exist_ok=True)
     dataset.write_parquet(str(output))
     manifest = _manifest(output, embedder, source)
@@ -243,9 +243,9 @@ def embed_with_ray(
     atomic_write_text(
         manifest_path, json.dumps({"format": RAY_FORMAT, **manifest.to_dict()}, indent=2) + "\n"
     )
-    return RayResult(
-        output, manifest_path, manifest.count, len(ray_parts(output)), workers, time.perf_counter() - started
-    )
+    parts = len(ray_parts(output))
+    seconds = time.perf_counter() - started
+    return RayResult(output, manifest_path, manifest.count, manifest.dimension, parts, workers, seconds)
 
 
 def _manifest(folder: Path, embedder: InstructionEmbedder, source: str) -> EmbeddingManifest:

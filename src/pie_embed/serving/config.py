@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pie_embed.defaults import DEFAULT_BATCH_SIZE
+from pie_embed.embedding.config import DEFAULTS, EmbedderConfig
 from pie_embed.errors import ConfigError
 
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -17,11 +17,11 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 class ServerConfig:
     """Everything `pie serve` takes; the defaults bind loopback and cap every request."""
 
-    model: str = "default"
-    prompt: str | None = None
-    pooling: str | None = None
-    precision: str = "auto"  # bf16 where the CPU has it natively (see embedding/precision.py)
-    batch_size: int = DEFAULT_BATCH_SIZE  # texts per forward pass inside one model call
+    model: str = DEFAULTS.model
+    prompt: str | None = DEFAULTS.prompt
+    pooling: str | None = DEFAULTS.pooling
+    precision: str = DEFAULTS.precision  # bf16 where the CPU has it natively (see embedding/precision.py)
+    batch_size: int = DEFAULTS.batch_size  # texts per forward pass inside one model call
     index: Path | None = None  # a `pie index build` folder for /v1/retrieve
     bank: list[Path] | None = None  # labeled files for /v1/identify; None: the shipped task bank
     identify: bool = True
@@ -76,6 +76,17 @@ class ServerConfig:
         for path in self.bank or []:
             if not Path(path).is_file():
                 raise ConfigError(f"{path}: no such task bank file")
+
+    @property
+    def embedder(self) -> EmbedderConfig:
+        """The settings the served embedder is built from."""
+        return DEFAULTS.replace(
+            model=self.model,
+            prompt=self.prompt,
+            pooling=self.pooling,
+            precision=self.precision,
+            batch_size=self.batch_size,
+        )
 
     @property
     def loopback(self) -> bool:

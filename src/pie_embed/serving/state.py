@@ -64,13 +64,7 @@ class ServingState:
     def load(cls, config: ServerConfig) -> ServingState:
         """Validate ``config`` and load everything it names."""
         config.validate()
-        embedder = InstructionEmbedder(
-            config.model,
-            prompt=config.prompt,
-            pooling=config.pooling,
-            batch_size=config.batch_size,
-            precision=config.precision,
-        )
+        embedder = InstructionEmbedder.from_config(config.embedder)
         index = DemonstrationIndex.load(config.index) if config.index is not None else None
         identifier = None
         if config.identify:
