@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -111,16 +110,9 @@ def serve(
     ] = True,
 ) -> None:
     """Serve embeddings (OpenAI-compatible), task identification and retrieval over HTTP."""
-    from pie_embed.errors import MissingExtraError
+    from pie_embed.extras import require_extra
 
-    for package, module in (
-        ("fastapi", "fastapi"),
-        ("uvicorn", "uvicorn"),
-        ("prometheus-client", "prometheus_client"),
-        ("orjson", "orjson"),
-    ):
-        if importlib.util.find_spec(module) is None:
-            raise MissingExtraError(package, "serve")
+    require_extra("serve")
     from pie_embed.serving import ServerConfig
     from pie_embed.serving import serve as run_server
 
