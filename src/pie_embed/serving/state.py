@@ -62,8 +62,7 @@ class ServingState:
 
     @classmethod
     def load(cls, config: ServerConfig) -> ServingState:
-        """Validate ``config`` and load everything it names."""
-        config.validate()
+        """Load everything ``config`` names (it was checked when it was made)."""
         embedder = InstructionEmbedder.from_config(config.embedder)
         index = DemonstrationIndex.load(config.index) if config.index is not None else None
         identifier = None
