@@ -132,17 +132,6 @@ def test_build_dir_once_builds_once_and_cleans_up_after_failures(tmp_path: Path)
     assert not _leftovers(tmp_path)
 
 
-def test_publish_keeps_the_entry_of_a_process_that_won_the_race(tmp_path: Path) -> None:
-    target = tmp_path / "entry"
-    target.mkdir()
-    (target / "winner").write_text("first")
-    built = offline._temporary_sibling(target)
-    (built / "winner").write_text("second")
-    assert offline._publish_dir(built, target) == target
-    assert (target / "winner").read_text() == "first"
-    assert not built.exists()
-
-
 def _split(data: bytes, folder: Path, sizes: list[int]) -> list[Path]:
     parts, start = [], 0
     for number, size in enumerate([*sizes, len(data)], start=1):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from rich.table import Table
 
 from pie_embed.benchmark.ieb import BenchmarkResult
+from pie_embed.data import atomic
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -90,6 +90,4 @@ def results_table(results: Sequence[BenchmarkResult]) -> Table:
 
 def write_json(results: Sequence[BenchmarkResult], path: str | Path) -> None:
     """All numbers of all settings, for scripts and BENCHMARKS.md."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps([r.to_dict() for r in results], indent=2) + "\n")
+    atomic.write_json(Path(path), [r.to_dict() for r in results])

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from pie_embed.data.writers import EmbeddingManifest, array_sha256, atomic_write, atomic_write_text
+from pie_embed.data.atomic import atomic_write, atomic_write_text
+from pie_embed.data.writers import EmbeddingManifest, array_sha256
 from pie_embed.errors import DataError
 
 SHARDS_FORMAT = "pie-embed-shards"

@@ -6,15 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pie_embed.data.atomic import atomic_directory, atomic_write, write_json
 from pie_embed.data.readers import InstructionDataset
-from pie_embed.data.writers import (
-    RECORD_SUFFIXES,
-    atomic_directory,
-    atomic_write,
-    write_json,
-    write_parquet_table,
-    write_records,
-)
+from pie_embed.data.writers import RECORD_SUFFIXES, write_parquet_table, write_records
 from pie_embed.errors import DataError
 
 # the suffix a subset gets by default, per input format

@@ -1,8 +1,7 @@
 """Write embeddings (with a manifest that says how they were made) and write rows back to data files.
 
 Embeddings go to ``.npy`` (plus a ``<path>.manifest.json`` sidecar) or ``.parquet`` (manifest in the
-schema metadata and in the sidecar). Every write is atomic: a temporary file in the target directory is
-renamed over the target with :func:`os.replace`.
+schema metadata and in the sidecar). Every write is atomic (:mod:`pie_embed.data.atomic`).
 """
 
 from __future__ import annotations
@@ -14,10 +13,7 @@ import importlib.metadata
 import io
 import json
 import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +21,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from pie_embed.data.atomic import atomic_write, atomic_write_text, json_default
 from pie_embed.errors import DataError
 
 __all__ = [
@@ -34,24 +31,17 @@ __all__ = [
     "RECORD_SUFFIXES",
     "EmbeddingManifest",
     "array_sha256",
-    "atomic_directory",
-    "atomic_write",
-    "atomic_write_text",
     "manifest_path",
     "pie_embed_version",
     "read_embeddings",
     "texts_sha256",
     "write_embeddings",
-    "write_json",
     "write_records",
 ]
 
 MANIFEST_KEY = b"pie_embed.manifest"
 EMBEDDING_SUFFIXES: tuple[str, ...] = (".npy", ".parquet")
 RECORD_SUFFIXES: tuple[str, ...] = (".jsonl", ".json", ".csv", ".parquet")
-
-_UMASK = os.umask(0)  # read the process umask once so written files get ordinary permissions
-os.umask(_UMASK)
 
 
 @dataclass
@@ -152,48 +142,6 @@ def manifest_path(path: str | Path) -> Path:
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).splitlines())
-
-
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write through ``write`` into a temporary file next to ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp, 0o666 & ~_UMASK)  # mkstemp creates 0600
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-@contextmanager
-def atomic_directory(path: str | Path) -> Iterator[Path]:
-    """Yields a temporary folder next to ``path``; on success it replaces ``path``, on error it is removed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-    try:
-        yield temp
-        if path.exists():
-            shutil.rmtree(path)
-        temp.rename(path)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda stream: stream.write(text.encode("utf-8")))
-
-
-def write_json(path: str | Path, value: Any) -> None:
-    """Write one JSON document atomically (UTF-8, indented)."""
-    text = json.dumps(value, ensure_ascii=False, indent=2, default=_json_default) + "\n"
-    atomic_write_text(Path(path), text)
 
 
 # --------------------------------------------------------------------------------------------- embeddings
@@ -389,14 +337,6 @@ def read_embeddings(path: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
 # --------------------------------------------------------------------------------------------- records
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic | np.ndarray):
-        return value.tolist()
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
 def _columns(rows: Sequence[dict[str, Any]]) -> list[str]:
     names: dict[str, None] = {}
     for row in rows:
@@ -409,15 +349,15 @@ def _csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, default=_json_default)
+    return json.dumps(value, ensure_ascii=False, default=json_default)
 
 
 def _records_bytes(path: Path, suffix: str, rows: Sequence[dict[str, Any]]) -> Callable[[IO[bytes]], None]:
     if suffix == ".jsonl":
-        text = "".join(json.dumps(row, ensure_ascii=False, default=_json_default) + "\n" for row in rows)
+        text = "".join(json.dumps(row, ensure_ascii=False, default=json_default) + "\n" for row in rows)
         return lambda stream: stream.write(text.encode("utf-8"))
     if suffix == ".json":
-        text = json.dumps(list(rows), ensure_ascii=False, indent=2, default=_json_default) + "\n"
+        text = json.dumps(list(rows), ensure_ascii=False, indent=2, default=json_default) + "\n"
         return lambda stream: stream.write(text.encode("utf-8"))
     if suffix == ".csv":
         buffer = io.StringIO(newline="")

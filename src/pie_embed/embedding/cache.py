@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from pie_embed.data.atomic import atomic_write
 from pie_embed.data.writers import texts_sha256
 from pie_embed.embedding.embedder import InstructionEmbedder
 
@@ -31,13 +30,5 @@ class EmbeddingCache:
             if cached.shape == (len(texts), embedder.dimension):
                 return cached, True
         vectors = embedder.encode(texts)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                np.save(file, vectors)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, lambda stream: np.save(stream, vectors))
         return vectors, False

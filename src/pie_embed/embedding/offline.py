@@ -12,8 +12,6 @@ from __future__ import annotations
 import importlib.metadata as metadata
 import io
 import os
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pie_embed.data.atomic import atomic_directory
 from pie_embed.errors import ConfigError, ModelNotFoundError
 
 ENCODER = "encoder"
@@ -123,36 +122,13 @@ def _cache_name(alias: str, version: str) -> str:
 # --- atomic cache entries -------------------------------------------------------------------------------
 
 
-def _temporary_sibling(target: Path) -> Path:
-    """An empty directory next to ``target`` (same filesystem, so a rename into place is atomic)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; the cache entry it becomes need not be
-    return tmp
-
-
-def _publish_dir(built: Path, target: Path) -> Path:
-    """Rename the finished directory ``built`` to ``target``; if another process won, keep theirs."""
-    try:
-        os.rename(built, target)
-    except OSError:
-        shutil.rmtree(built, ignore_errors=True)
-        if not target.is_dir():
-            raise
-    return target
-
-
 def _build_dir_once(target: Path, build: Callable[[Path], None]) -> Path:
     """``target``, made by ``build(tmp)`` in a temporary directory renamed into place, unless present."""
     if target.is_dir():
         return target
-    tmp = _temporary_sibling(target)
-    try:
+    with atomic_directory(target, replace=False) as tmp:  # a process that finishes first wins
         build(tmp)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return _publish_dir(tmp, target)
+    return target
 
 
 # --- split zips -----------------------------------------------------------------------------------------
@@ -382,7 +358,7 @@ def _save_dequantized(tokenizer: Any, model: Any, local: LocalModel, target: Pat
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         source = Path(local.path) / str(local.gguf_file)
-        (tmp / _DEQUANTIZED_MARKER).write_text(
+        (tmp / _DEQUANTIZED_MARKER).write_text(  # inside the folder that appears atomically
             f"dequantized from {source}\npackage version {local.version}\n"
             f"transformers {transformers.__version__}\n"
         )

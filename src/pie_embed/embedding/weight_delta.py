@@ -69,7 +69,7 @@ def save_delta(delta: Mapping[str, Any], path: str | Path, metadata: Mapping[str
     """Save ``delta`` as safetensors with ``metadata`` (written atomically)."""
     from safetensors.torch import save
 
-    from pie_embed.data.writers import atomic_write
+    from pie_embed.data.atomic import atomic_write
 
     atomic_write(Path(path), lambda stream: stream.write(save(dict(delta), metadata=dict(metadata))))
 

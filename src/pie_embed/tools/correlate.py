@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from pie_embed.data.atomic import atomic_write, atomic_write_text, write_json
 from pie_embed.data.readers import read_instructions
-from pie_embed.data.writers import atomic_write, atomic_write_text, write_json
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.errors import ConfigError

@@ -13,15 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from pie_embed.data.atomic import atomic_directory, atomic_write_text
 from pie_embed.data.readers import InstructionDataset, read_instructions
-from pie_embed.data.writers import (
-    EmbeddingManifest,
-    atomic_directory,
-    atomic_write_text,
-    read_embeddings,
-    texts_sha256,
-    write_embeddings,
-)
+from pie_embed.data.writers import EmbeddingManifest, read_embeddings, texts_sha256, write_embeddings
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.tools.neighbors import (

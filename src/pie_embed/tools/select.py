@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from pie_embed.data.atomic import write_json
 from pie_embed.data.subsets import default_subset_path, write_subset
-from pie_embed.data.writers import write_json
 from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.errors import ConfigError
 from pie_embed.tools.clustering import kmeans

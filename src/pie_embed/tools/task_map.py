@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pie_embed.data.writers import atomic_write, atomic_write_text
+from pie_embed.data.atomic import atomic_write, atomic_write_text
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
 from pie_embed.tools.clustering import kmeans

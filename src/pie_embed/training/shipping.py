@@ -36,7 +36,7 @@ def ship_model(
     set of ``panel_dir``) of the shipped form and of the base go into the card when the folders exist."""
     from safetensors.torch import load_file
 
-    from pie_embed.data.writers import atomic_write_text
+    from pie_embed.data.atomic import atomic_write_text
     from pie_embed.embedding.models import ALIASES
     from pie_embed.embedding.offline import OFFLINE_MODELS
     from pie_embed.embedding.shipped import write_shipped

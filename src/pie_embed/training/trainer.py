@@ -3,12 +3,12 @@ trainer (checkpoints, resume, bf16 autocast, best checkpoint by validation ARI).
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from pie_embed.data.atomic import write_json
 from pie_embed.embedding.precision import bf16_supported
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
 
@@ -219,7 +219,7 @@ def _save_settings(
         "training_config": asdict(config),
         "training_run": extra,
     }
-    (output / "pie_embed.json").write_text(json.dumps(settings, indent=2) + "\n")
+    write_json(output / "pie_embed.json", settings)
 
 
 def _split_by_source(columns: dict[str, list], task_names: list[str]) -> dict[str, Any]:
