@@ -4,6 +4,7 @@ trainer (checkpoints, resume, bf16 autocast, best checkpoint by validation ARI).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -161,32 +162,28 @@ def _add_lora(model: Any, config: TrainConfig) -> None:
     """LoRA adapters on every linear layer of the transformer (sentence-transformers' peft support);
     only the adapters train."""
     try:
-        from peft import LoraConfig
+        from peft import LoraConfig, get_peft_model
     except ImportError:
         raise MissingExtraError("peft", "train") from None
-    model.add_adapter(
-        LoraConfig(
-            r=config.lora_rank, lora_alpha=config.lora_alpha, lora_dropout=0.05, target_modules="all-linear"
-        )
+    lora = LoraConfig(
+        r=config.lora_rank, lora_alpha=config.lora_alpha, lora_dropout=0.05, target_modules="all-linear"
     )
+    model[0].model = get_peft_model(model[0].model, lora)
+
+
+def _merge_lora(model: Any) -> None:
+    """Fold LoRA adapters into the weights (peft's ``merge_and_unload``), leaving a plain model."""
+    from peft import PeftModel
+
+    if isinstance(model[0].model, PeftModel):
+        model[0].model = model[0].model.merge_and_unload()
 
 
 def _save_decoder(model: Any, output: Path) -> None:
-    """Merge LoRA adapters into the weights and save a plain transformers folder (safetensors), which
-    ``InstructionEmbedder`` loads with the recorded prompt and pooling."""
+    """Save a plain transformers folder (safetensors), which ``InstructionEmbedder`` loads with the
+    recorded prompt and pooling."""
     transformer = model[0]
     weights = transformer.model
-    if getattr(weights, "_hf_peft_config_loaded", False):
-        from peft.tuners.tuners_utils import BaseTunerLayer
-
-        for name, module in list(weights.named_modules()):
-            if isinstance(module, BaseTunerLayer):
-                module.merge()
-                parent, _, child = name.rpartition(".")
-                setattr(weights.get_submodule(parent) if parent else weights, child, module.get_base_layer())
-        weights._hf_peft_config_loaded = False
-        if hasattr(weights, "peft_config"):
-            del weights.peft_config
     weights.config.output_hidden_states = False
     output.mkdir(parents=True, exist_ok=True)
     weights.save_pretrained(str(output), safe_serialization=True)
@@ -239,6 +236,123 @@ def _split_by_source(columns: dict[str, list], task_names: list[str]) -> dict[st
     }
 
 
+def _supervised_task(
+    model: Any, formatted: list[str], labels: Sequence[str], config: TrainConfig
+) -> tuple[Any, Any, Any, list[str]]:
+    """(examples, loss, validation evaluator or None, training labels) for training on task labels."""
+    import torch
+
+    from pie_embed.training.evaluator import TaskClusteringEvaluator
+    from pie_embed.training.examples import split_validation, task_triplets
+    from pie_embed.training.losses import TaskContrastiveLoss
+    from pie_embed.training.similar_tasks import same_source_matrix, similar_task_matrix
+
+    train_idx, valid_idx = split_validation(formatted, labels, config.validation_share, config.seed)
+    train_labels = [labels[i] for i in train_idx]
+    tasks = sorted(set(train_labels))
+    similar = None
+    if config.similar_task_threshold is not None:
+        similar = similar_task_matrix(tasks, model, config.similar_task_threshold)
+    if config.positives_only_sources:
+        within = same_source_matrix(tasks, config.positives_only_sources)
+        similar = within if similar is None else similar | within
+    examples = task_triplets(
+        [formatted[i] for i in train_idx],
+        train_labels,
+        hard_negatives=config.hard_negatives,
+        similar=similar,
+        seed=config.seed,
+    )
+    loss = TaskContrastiveLoss(
+        model,
+        scale=1 / config.temperature,
+        mask_same_task=config.mask_same_task,
+        similar_tasks=None if similar is None or not config.mask_same_task else torch.from_numpy(similar),
+    )
+    evaluator = None
+    if valid_idx:
+        evaluator = TaskClusteringEvaluator([formatted[i] for i in valid_idx], [labels[i] for i in valid_idx])
+    return examples, loss, evaluator, train_labels
+
+
+def _task_dataset(
+    examples: Any, loss: Any, train_labels: list[str], config: TrainConfig
+) -> tuple[Any, Any, int]:
+    """(dataset, loss, examples) for the trainer: one dataset, or one per label source with
+    ``batches_by_source`` (the same loss on each)."""
+    try:
+        from datasets import Dataset
+    except ImportError:
+        raise MissingExtraError("datasets", "train") from None
+
+    columns = examples.columns()
+    if config.max_examples is not None:
+        columns = {name: values[: config.max_examples] for name, values in columns.items()}
+    count = len(columns["anchor"])
+    if count == 0:
+        raise DataError("no training examples: every task has a single instruction")
+    if config.batches_by_source and "labels" in columns:
+        by_source = _split_by_source(columns, sorted(set(train_labels)))
+        return by_source, {name: loss for name in by_source}, count
+    return Dataset.from_dict(columns), loss, count
+
+
+def _with_anchors(
+    model: Any, dataset: Any, loss: Any, anchors: list[str], config: TrainConfig
+) -> tuple[Any, Any]:
+    """The task data plus a dataset of ``anchors`` whose :class:`BaseAnchorLoss` keeps them where the
+    base model embeds them (their targets are computed now, before training)."""
+    import torch
+    from datasets import Dataset
+
+    from pie_embed.training.losses import BaseAnchorLoss
+
+    with torch.no_grad():
+        targets = model.encode(anchors, batch_size=64, convert_to_numpy=True)
+    anchor_data = Dataset.from_dict({"text": anchors, "label": targets.tolist()})
+    tasks = dataset if isinstance(dataset, dict) else {"task": dataset}
+    task_losses = loss if isinstance(loss, dict) else {"task": loss}
+    return {**tasks, "anchor": anchor_data}, {
+        **task_losses,
+        "anchor": BaseAnchorLoss(model, weight=config.anchor_weight),
+    }
+
+
+def _training_arguments(
+    config: TrainConfig, output: Path, evaluate: bool, bf16: bool, show_progress: bool
+) -> Any:
+    """sentence-transformers' training arguments: checkpoints every ``eval_steps``, the best one by
+    validation ARI kept at the end."""
+    import torch
+    from sentence_transformers.base.sampler import BatchSamplers
+    from sentence_transformers.sentence_transformer.training_args import SentenceTransformerTrainingArguments
+
+    return SentenceTransformerTrainingArguments(
+        output_dir=str(output / "checkpoints"),
+        num_train_epochs=config.epochs,
+        per_device_train_batch_size=config.batch_size,
+        learning_rate=config.learning_rate,
+        warmup_steps=config.warmup_ratio,  # transformers 5: a float below 1 is a share of the steps
+        seed=config.seed,
+        data_seed=config.seed,
+        bf16=bf16,
+        use_cpu=not torch.cuda.is_available(),
+        batch_sampler=BatchSamplers.NO_DUPLICATES,
+        eval_strategy="steps" if evaluate else "no",
+        eval_steps=config.eval_steps,
+        save_strategy="steps",
+        save_steps=config.eval_steps,
+        save_total_limit=2,
+        load_best_model_at_end=evaluate,
+        metric_for_best_model="eval_validation_ari" if evaluate else None,
+        greater_is_better=True,
+        logging_steps=10,
+        report_to="none",
+        disable_tqdm=not show_progress,
+        dataloader_num_workers=0,
+    )
+
+
 def train_model(
     texts: list[str],
     labels: list[str] | None,
@@ -258,20 +372,11 @@ def train_model(
     """
     import torch
     from sentence_transformers import SentenceTransformerTrainer
-    from sentence_transformers.base.sampler import BatchSamplers
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
-    from sentence_transformers.sentence_transformer.training_args import SentenceTransformerTrainingArguments
+    from transformers.trainer_utils import get_last_checkpoint
 
     from pie_embed.embedding.prompts import get_prompt
-    from pie_embed.training.evaluator import TaskClusteringEvaluator
-    from pie_embed.training.examples import split_validation, task_triplets, unsupervised_pairs
-    from pie_embed.training.losses import BaseAnchorLoss, TaskContrastiveLoss
-    from pie_embed.training.similar_tasks import same_source_matrix, similar_task_matrix
-
-    try:
-        from datasets import Dataset
-    except ImportError:
-        raise MissingExtraError("datasets", "train") from None
+    from pie_embed.training.examples import unsupervised_pairs
 
     config = config or TrainConfig()
     output = Path(output)
@@ -287,89 +392,27 @@ def train_model(
     tokenizer = model.tokenizer
     formatted = _fit_to_prompt(list(texts), prompt, tokenizer, config.max_length)
 
-    evaluator = None
+    evaluator, train_labels = None, []
     if config.mode == "supervised":
         assert labels is not None
-        train_idx, valid_idx = split_validation(formatted, labels, config.validation_share, config.seed)
-        train_labels = [labels[i] for i in train_idx]
-        similar = None
-        if config.similar_task_threshold is not None:
-            similar = similar_task_matrix(sorted(set(train_labels)), model, config.similar_task_threshold)
-        if config.positives_only_sources:
-            within = same_source_matrix(sorted(set(train_labels)), config.positives_only_sources)
-            similar = within if similar is None else similar | within
-        examples = task_triplets(
-            [formatted[i] for i in train_idx],
-            train_labels,
-            hard_negatives=config.hard_negatives,
-            similar=similar,
-            seed=config.seed,
-        )
-        loss = TaskContrastiveLoss(
-            model,
-            scale=1 / config.temperature,
-            mask_same_task=config.mask_same_task,
-            similar_tasks=None if similar is None or not config.mask_same_task else torch.from_numpy(similar),
-        )
-        if valid_idx:
-            evaluator = TaskClusteringEvaluator(
-                [formatted[i] for i in valid_idx], [labels[i] for i in valid_idx]
-            )
+        examples, loss, evaluator, train_labels = _supervised_task(model, formatted, labels, config)
     else:
         examples = unsupervised_pairs(formatted, seed=config.seed)
         loss = MultipleNegativesRankingLoss(model, scale=1 / config.temperature)
-    columns = examples.columns()
-    if config.max_examples is not None:
-        columns = {name: values[: config.max_examples] for name, values in columns.items()}
-    count = len(columns["anchor"])
-    if count == 0:
-        raise DataError("no training examples: every task has a single instruction")
-    dataset: Any = Dataset.from_dict(columns)
-    if config.batches_by_source and "labels" in columns:
-        dataset = _split_by_source(columns, sorted(set(train_labels)))
-        loss = {name: loss for name in dataset}
+    dataset, loss, count = _task_dataset(examples, loss, train_labels, config)
     anchors = list(dict.fromkeys(anchor_texts or [])) if config.anchor_weight > 0 else []
     if anchors:
-        formatted_anchors = _fit_to_prompt(anchors, prompt, tokenizer, config.max_length)
-        with torch.no_grad():
-            targets = model.encode(formatted_anchors, batch_size=64, convert_to_numpy=True)
-        anchor_data = Dataset.from_dict({"text": formatted_anchors, "label": targets.tolist()})
-        tasks = dataset if isinstance(dataset, dict) else {"task": dataset}
-        task_losses = loss if isinstance(loss, dict) else {"task": loss}
-        dataset = {**tasks, "anchor": anchor_data}
-        loss = {**task_losses, "anchor": BaseAnchorLoss(model, weight=config.anchor_weight)}
-
-    args = SentenceTransformerTrainingArguments(
-        output_dir=str(output / "checkpoints"),
-        num_train_epochs=config.epochs,
-        per_device_train_batch_size=config.batch_size,
-        learning_rate=config.learning_rate,
-        warmup_steps=config.warmup_ratio,  # transformers 5: a float below 1 is a share of the steps
-        seed=config.seed,
-        data_seed=config.seed,
-        bf16=use_bf16,
-        use_cpu=not torch.cuda.is_available(),
-        batch_sampler=BatchSamplers.NO_DUPLICATES,
-        eval_strategy="steps" if evaluator else "no",
-        eval_steps=config.eval_steps,
-        save_strategy="steps",
-        save_steps=config.eval_steps,
-        save_total_limit=2,
-        load_best_model_at_end=evaluator is not None,
-        metric_for_best_model="eval_validation_ari" if evaluator else None,
-        greater_is_better=True,
-        logging_steps=10,
-        report_to="none",
-        disable_tqdm=not show_progress,
-        dataloader_num_workers=0,
-    )
+        dataset, loss = _with_anchors(
+            model, dataset, loss, _fit_to_prompt(anchors, prompt, tokenizer, config.max_length), config
+        )
+    args = _training_arguments(config, output, evaluator is not None, use_bf16, show_progress)
     trainer = SentenceTransformerTrainer(
         model=model, args=args, train_dataset=dataset, loss=loss, evaluator=evaluator
     )
     started = time.perf_counter()
-    checkpoints = (output / "checkpoints").glob("checkpoint-*") if resume else []
-    latest = max(checkpoints, key=lambda p: int(p.name.rsplit("-", 1)[1]), default=None)
-    state = trainer.train(resume_from_checkpoint=str(latest) if latest else None)
+    checkpoints = output / "checkpoints"
+    latest = get_last_checkpoint(str(checkpoints)) if resume and checkpoints.is_dir() else None
+    state = trainer.train(resume_from_checkpoint=latest)
     seconds = time.perf_counter() - started
     history = [
         entry for entry in trainer.state.log_history if "loss" in entry or "eval_validation_ari" in entry
@@ -377,6 +420,7 @@ def train_model(
     best = trainer.state.best_metric
     inference_length = config.inference_max_length or base.base_max_length
     model[0].max_seq_length = inference_length
+    _merge_lora(model)
     if decoder:
         _save_decoder(model, output)
     else:
@@ -399,5 +443,5 @@ def train_model(
         best_validation_ari=best,
         hard_negative_share=examples.hard_negative_share,
         history=history,
-        resumed_from=int(latest.name.rsplit("-", 1)[1]) if latest else None,
+        resumed_from=int(latest.rsplit("-", 1)[1]) if latest else None,
     )
