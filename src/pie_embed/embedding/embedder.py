@@ -168,6 +168,7 @@ class InstructionEmbedder:
             "model_fingerprint": self.loaded.fingerprint,
             "family": self.loaded.family,
             "prompt": self.prompt.name,
+            "prompt_template": self.prompt.template,
             "pooling": self.pooling,
             "normalize": self.normalize,
             "instruction_tokens_only": self.instruction_tokens_only,

@@ -12,6 +12,7 @@ import numpy as np
 from pie_embed.benchmark.ieb import read_labeled
 from pie_embed.embedding.cache import EmbeddingCache
 from pie_embed.embedding.embedder import InstructionEmbedder
+from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.paths import cache_dir
 from pie_embed.tools.neighbors import ExactIndex
@@ -80,7 +81,7 @@ class TaskBank:
     @classmethod
     def from_files(
         cls,
-        embedder: InstructionEmbedder,
+        embedder: TextEncoder,
         paths: Sequence[str | Path] | None = None,
         *,
         field: str = "instruction",
@@ -100,7 +101,7 @@ class TaskBank:
             labels += labeled.labels
         if not texts:
             raise DataError("the task bank is empty")
-        if cache:
+        if cache and isinstance(embedder, InstructionEmbedder):  # the cache keys on its settings
             vectors, _ = EmbeddingCache(cache_dir() / "embeddings").encode(embedder, texts)
         else:
             vectors = embedder.encode(texts)
@@ -127,7 +128,7 @@ class TaskIdentifier:
 
     def __init__(
         self,
-        embedder: InstructionEmbedder | None = None,
+        embedder: TextEncoder | None = None,
         bank: TaskBank | None = None,
         labeler: Any | None = None,
         *,

@@ -17,6 +17,7 @@ from pie_embed.data.atomic import atomic_directory, atomic_write_text
 from pie_embed.data.readers import InstructionDataset, read_instructions
 from pie_embed.data.writers import EmbeddingManifest, read_embeddings, texts_sha256, write_embeddings
 from pie_embed.embedding.embedder import InstructionEmbedder
+from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.tools.neighbors import (
     EXACT_BELOW,
@@ -99,7 +100,7 @@ class DemonstrationIndex:
         self.records = records
         self.settings = settings
         self.index = index
-        self._embedder: InstructionEmbedder | None = None
+        self._embedder: TextEncoder | None = None
 
     def __len__(self) -> int:
         return len(self.records)
@@ -109,7 +110,7 @@ class DemonstrationIndex:
         cls,
         pool: str | Path,
         *,
-        embedder: InstructionEmbedder | None = None,
+        embedder: TextEncoder | None = None,
         field: str = "instruction",
         input_field: str = "input",
         join: str = "none",
@@ -129,8 +130,7 @@ class DemonstrationIndex:
             show_progress=show_progress,
         )
         settings = {
-            **embedder.describe(),
-            "prompt_template": embedder.prompt.template,
+            **embedder.describe(),  # includes prompt_template, which query embedding needs
             "field": field,
             "input_field": input_field,
             "join": join,
@@ -165,7 +165,7 @@ class DemonstrationIndex:
             )
         self._embedder = embedder
 
-    def embedder(self) -> InstructionEmbedder:
+    def embedder(self) -> TextEncoder:
         """The embedder that made the pool's vectors (loaded on first use)."""
         if self._embedder is None:
             s = self.settings

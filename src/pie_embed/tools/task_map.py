@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from pie_embed.data.atomic import atomic_write, atomic_write_text
-from pie_embed.embedding.embedder import InstructionEmbedder
+from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
 from pie_embed.tools.clustering import kmeans
 from pie_embed.tools.vectors import embed_dataset
@@ -187,7 +187,7 @@ def map_file(
     path: str | Path,
     output: str | Path,
     *,
-    embedder: InstructionEmbedder | None = None,
+    embedder: TextEncoder | None = None,
     embeddings: str | Path | None = None,
     field: str = "instruction",
     label_field: str = "label",

@@ -72,5 +72,6 @@ def embed_dataset(
         return EmbeddedDataset(dataset, unit_rows(vectors), settings)
     embedder = embedder or InstructionEmbedder()
     vectors = embedder.encode(texts, show_progress_bar=show_progress)
-    settings = {k: embedder.describe()[k] for k in ("model", "prompt", "pooling", "max_length")}
+    described = embedder.describe()
+    settings = {k: described.get(k) for k in ("model", "prompt", "pooling", "max_length")}
     return EmbeddedDataset(dataset, unit_rows(vectors), settings)
