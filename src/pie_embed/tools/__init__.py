@@ -4,6 +4,7 @@ task identification and task maps."""
 from pie_embed.tools.correlate import CorrelationResult, correlate_files, correlate_vectors
 from pie_embed.tools.identify import Identification, TaskBank, TaskIdentifier
 from pie_embed.tools.neighbors import ExactIndex, FaissHNSWIndex, NeighborIndex, build_index
+from pie_embed.tools.records import FilteredRecord, RecordSelection, select_records
 from pie_embed.tools.retrieve import DemonstrationIndex, few_shot_prompt, leave_one_out_precision
 from pie_embed.tools.select import SelectionResult, select_file, select_instructions
 from pie_embed.tools.task_map import build_task_map, map_file
@@ -14,9 +15,11 @@ __all__ = [
     "DemonstrationIndex",
     "EmbeddedDataset",
     "ExactIndex",
+    "FilteredRecord",
     "FaissHNSWIndex",
     "Identification",
     "NeighborIndex",
+    "RecordSelection",
     "SelectionResult",
     "TaskBank",
     "TaskIdentifier",
@@ -30,4 +33,5 @@ __all__ = [
     "map_file",
     "select_file",
     "select_instructions",
+    "select_records",
 ]
