@@ -3,13 +3,12 @@ when read in name order, and a ``manifest.json`` whose ``format`` is :data:`RAY_
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from pie_embed.data.writers import EmbeddingManifest, array_sha256
+from pie_embed.data.writers import EmbeddingManifest, array_sha256, read_manifest
 from pie_embed.errors import DataError
 
 RAY_FORMAT = "pie-embed-ray-parquet"
@@ -35,9 +34,7 @@ def iter_ray_parts(folder: Path) -> Iterator[tuple[list[str], np.ndarray]]:
 def read_ray_output(folder: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
     """The vectors of a finished ray-engine folder, in input order, checked against its manifest."""
     folder = Path(folder)
-    data = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-    data.pop("format", None)
-    manifest = EmbeddingManifest.from_dict(data, origin=str(folder / MANIFEST_FILE))
+    manifest = read_manifest(folder / MANIFEST_FILE)
     parts = [vectors for _, vectors in iter_ray_parts(folder)]
     vectors = np.concatenate(parts) if parts else np.zeros((0, manifest.dimension), np.float32)
     if len(vectors) != manifest.count or array_sha256(vectors) != manifest.embeddings_sha256:

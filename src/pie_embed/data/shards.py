@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from pie_embed.data.atomic import atomic_write, atomic_write_text
-from pie_embed.data.writers import EmbeddingManifest, array_sha256
+from pie_embed.data.writers import EmbeddingManifest, array_sha256, read_json_object, read_manifest
 from pie_embed.errors import DataError
 
 SHARDS_FORMAT = "pie-embed-shards"
@@ -62,7 +62,7 @@ class ShardFolder:
                     f"{shards.folder}: holds an earlier run; pass --resume to continue it, "
                     "or choose another folder"
                 )
-            earlier = _read_json(run_path)
+            earlier = read_json_object(run_path)
             changed = sorted(k for k in set(run) | set(earlier) if run.get(k) != earlier.get(k))
             if changed:
                 raise DataError(
@@ -80,7 +80,7 @@ class ShardFolder:
         """Shards already finished, by index."""
         found: dict[int, ShardInfo] = {}
         for meta in sorted(self.folder.glob("shard-*.json")):
-            info = ShardInfo(**_read_json(meta))
+            info = ShardInfo(**read_json_object(meta))
             array = self.folder / f"{shard_stem(info.index)}.npy"
             if array.is_file() and np.load(array, mmap_mode="r").shape[0] == info.count:
                 found[info.index] = info
@@ -112,9 +112,7 @@ def read_shards(folder: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
     manifest_path = folder / MANIFEST_FILE
     if not manifest_path.is_file():
         raise DataError(f"{folder}: the run is not finished (no {MANIFEST_FILE}); finish it with --resume")
-    data = _read_json(manifest_path)
-    data.pop("format", None)
-    manifest = EmbeddingManifest.from_dict(data, origin=str(manifest_path))
+    manifest = read_manifest(manifest_path)
     shards = ShardFolder(folder)
     done = shards.done()
     parts = [np.asarray(shards.vectors(i)) for i in sorted(done)]
@@ -122,10 +120,3 @@ def read_shards(folder: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
     if len(vectors) != manifest.count or array_sha256(vectors) != manifest.embeddings_sha256:
         raise DataError(f"{folder}: shards do not match {MANIFEST_FILE} (folder changed?)")
     return vectors, manifest
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: unreadable: {exc}") from None

@@ -33,6 +33,8 @@ __all__ = [
     "array_sha256",
     "manifest_path",
     "pie_embed_version",
+    "read_json_object",
+    "read_manifest",
     "read_embeddings",
     "texts_sha256",
     "write_embeddings",
@@ -217,7 +219,7 @@ def write_parquet_table(table: Any, stream: IO[bytes]) -> None:
     pq.write_table(table, stream)
 
 
-def _load_manifest_json(text: str | bytes, origin: str) -> EmbeddingManifest:
+def _manifest_from_json(text: str | bytes, origin: str) -> EmbeddingManifest:
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -227,14 +229,38 @@ def _load_manifest_json(text: str | bytes, origin: str) -> EmbeddingManifest:
             else exc
         )
         raise DataError(_one_line(f"{origin}: invalid manifest JSON ({detail})")) from None
+    if not isinstance(data, dict):
+        raise DataError(f"{origin}: a manifest is a JSON object, found {type(data).__name__}")
+    data.pop("format", None)  # the folder format a writer records next to the manifest's fields
     return EmbeddingManifest.from_dict(data, origin=origin)
+
+
+def read_manifest(path: str | Path) -> EmbeddingManifest:
+    """The manifest in the JSON file ``path`` (a sidecar, or the manifest of a shard or Ray folder)."""
+    path = Path(path)
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the manifest: {exc.strerror or exc}") from None
+    return _manifest_from_json(text, str(path))
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path`` (a folder's bookkeeping file), or a one-line error."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(_one_line(f"{path}: unreadable: {exc}")) from None
+    if not isinstance(value, dict):
+        raise DataError(f"{path}: expected a JSON object, found {type(value).__name__}")
+    return value
 
 
 def _read_sidecar(path: Path) -> EmbeddingManifest:
     sidecar = manifest_path(path)
     if not sidecar.is_file():
         raise DataError(f"{path}: manifest not found (expected {sidecar.name} next to it)")
-    return _load_manifest_json(sidecar.read_bytes(), str(sidecar))
+    return read_manifest(sidecar)
 
 
 def _read_parquet_embeddings(path: Path) -> tuple[np.ndarray, EmbeddingManifest, list[str] | None]:
@@ -247,7 +273,7 @@ def _read_parquet_embeddings(path: Path) -> tuple[np.ndarray, EmbeddingManifest,
         raise DataError(_one_line(f"{path}: not a readable Parquet file: {exc}")) from None
     metadata = table.schema.metadata or {}
     if MANIFEST_KEY in metadata:
-        manifest = _load_manifest_json(metadata[MANIFEST_KEY], f"{path} (schema metadata)")
+        manifest = _manifest_from_json(metadata[MANIFEST_KEY], f"{path} (schema metadata)")
     else:
         manifest = _read_sidecar(path)
     if "embedding" not in table.column_names:
@@ -304,7 +330,7 @@ def read_embeddings(path: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
 
         manifest_file = path / "manifest.json"
         written_by_ray = (
-            manifest_file.is_file() and _read_json_file(manifest_file).get("format") == RAY_FORMAT
+            manifest_file.is_file() and read_json_object(manifest_file).get("format") == RAY_FORMAT
         )
         return read_ray_output(path) if written_by_ray else read_shards(path)
     suffix = _embeddings_suffix(path)
@@ -400,11 +426,3 @@ def write_records(path: str | Path, rows: Sequence[dict[str, Any]]) -> None:
     except TypeError as exc:
         raise DataError(_one_line(f"{path}: cannot write the rows: {exc}")) from None
     atomic_write(path, write)
-
-
-def _read_json_file(path: Path) -> dict[str, Any]:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(_one_line(f"{path}: unreadable: {exc}")) from None
-    return value if isinstance(value, dict) else {}
