@@ -157,3 +157,25 @@ def test_batches_by_source_keep_each_sources_examples_apart(tiny_encoder_dir, tm
     assert result.steps > 0
     saved = json.loads((result.output / "pie_embed.json").read_text())["training_config"]
     assert saved["batches_by_source"] is True and saved["positives_only_sources"] == ["ieb"]
+
+
+def test_encoder_with_lora_saves_a_merged_loadable_model(tiny_encoder_dir, tmp_path):
+    """LoRA on an encoder (a regulariser): peft's merge leaves a plain folder that loads with no adapter."""
+    texts, labels = labeled_data()
+    config = TrainConfig(
+        base_model=str(tiny_encoder_dir),
+        lora=True,
+        epochs=1,
+        batch_size=16,
+        learning_rate=1e-3,
+        max_length=32,
+        validation_share=0.2,
+        eval_steps=5,
+        similar_task_threshold=None,
+        bf16=False,
+    )
+    result = train_model(texts, labels, tmp_path / "lora", config, show_progress=False)
+    assert (result.output / "config.json").is_file() and not (result.output / "adapter_config.json").exists()
+    trained = InstructionEmbedder(str(result.output)).encode(texts[:3])
+    base = InstructionEmbedder(str(tiny_encoder_dir), pooling="mean").encode(texts[:3])
+    assert trained.shape == base.shape and not np.allclose(trained, base, atol=1e-4)  # the adapters trained
