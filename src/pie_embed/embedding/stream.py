@@ -69,16 +69,13 @@ def embed_stream(
     started = time.perf_counter()
     input_path = Path(input_path)
     check_path(input_path)
-    settings = embedder.describe()
+    reading = {"field": field, "input_field": input_field, "join": join, "split": split}
     run = {
         **_input_identity(input_path),
-        "field": field,
-        "input_field": input_field,
-        "join": join,
-        "split": split,
+        **reading,
         "shard_rows": shard_rows,
         "embedder": embedder.config_key,
-        "model": settings["model"],
+        "model": embedder.describe()["model"],
     }
     shards = ShardFolder.start(output, run, resume=resume)
     # Decided by the input alone, so that a resumed run computes exactly what an uninterrupted one would.
@@ -91,16 +88,7 @@ def embed_stream(
     if show_progress is None:
         show_progress = sys.stderr.isatty()
     with progress_bar(None, f"embedding with {embedder.model_name}", show_progress) as advance:
-        for index, chunk in enumerate(
-            iter_instructions(
-                input_path,
-                field=field,
-                input_field=input_field,
-                join=join,
-                split=split,
-                chunk_rows=shard_rows,
-            )
-        ):
+        for index, chunk in enumerate(iter_instructions(input_path, **reading, chunk_rows=shard_rows)):
             texts = [record.text for record in chunk]
             keys = [hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest() for text in texts]
             if index in done:

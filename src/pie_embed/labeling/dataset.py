@@ -174,6 +174,63 @@ def _label_dict(samples: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str
     return {label: {"number": len(items), "samples": items} for label, items in ordered}
 
 
+def _check_options(records: int, labels: int, min_count: int, test_size: float) -> None:
+    if records != labels:
+        raise ConfigError(f"{records} instructions but {labels} labels")
+    if min_count < 1:
+        raise ConfigError("min_count must be at least 1")
+    if not 0.0 <= test_size < 1.0:
+        raise ConfigError(f"test_size must be in [0, 1), got {test_size}")
+    if test_size > 0 and min_count < 2:
+        raise ConfigError("a stratified split needs min_count >= 2 (every label in both parts)")
+
+
+def _labeling_stats(
+    records: Sequence[InstructionRecord],
+    labels: Sequence[TaskLabel],
+    unlabeled: Counter[str],
+    found: Counter[str],
+    sizes: Counter[str],
+    rare: set[str],
+    overlap: dict[int, str],
+    min_count: int,
+    test_files: Sequence[str | Path],
+    final: list[tuple[int, str]],
+    train_items: list[tuple[int, str]],
+    test_items: list[tuple[int, str]],
+) -> LabelingStats:
+    """What building the dataset kept, merged and left out, for `pie label`'s summary."""
+    kept_sizes = [count for name, count in sizes.items() if name not in rare]
+    return LabelingStats(
+        instructions=len(records),
+        distinct=len({r.text for r in records}),
+        labeled=sum(1 for label in labels if label.label is not None),
+        unlabeled_reasons=dict(unlabeled.most_common()),
+        labels_found=len(found),
+        merged_labels=sum(1 for name in sizes if "##" in name),
+        min_count=min_count,
+        low_frequency_labels=len(rare),
+        low_frequency_instructions=sum(sizes[name] for name in rare),
+        test_overlap=len(overlap),
+        test_files=[str(p) for p in test_files],
+        labels=len(kept_sizes),
+        samples=len(final),
+        train_samples=len(train_items),
+        test_samples=len(test_items),
+        samples_per_label=(
+            {
+                "min": min(kept_sizes),
+                "median": statistics.median(kept_sizes),
+                "mean": round(statistics.fmean(kept_sizes), 2),
+                "max": max(kept_sizes),
+            }
+            if kept_sizes
+            else {}
+        ),
+        top_labels=[(name, count) for name, count in sizes.most_common() if name not in rare][:10],
+    )
+
+
 def build_ieb_dataset(
     records: Sequence[InstructionRecord],
     labels: Sequence[TaskLabel],
@@ -192,15 +249,7 @@ def build_ieb_dataset(
     Labels with fewer than ``min_count`` instructions (after synonym merging) are left out, as are
     instructions that also occur in ``test_files``; ``exclusions`` records each with its reason.
     """
-    if len(records) != len(labels):
-        raise ConfigError(f"{len(records)} instructions but {len(labels)} labels")
-    if min_count < 1:
-        raise ConfigError("min_count must be at least 1")
-    if not 0.0 <= test_size < 1.0:
-        raise ConfigError(f"test_size must be in [0, 1), got {test_size}")
-    if test_size > 0 and min_count < 2:
-        raise ConfigError("a stratified split needs min_count >= 2 (every label in both parts)")
-
+    _check_options(len(records), len(labels), min_count, test_size)
     overlap = find_test_overlap([r.text for r in records], test_files) if test_files else {}
     exclusions: dict[int, str] = {}
     unlabeled = Counter[str]()
@@ -248,33 +297,8 @@ def build_ieb_dataset(
 
     train = to_dict(train_items)
     test = to_dict(test_items) if test_size > 0 else None
-    kept_sizes = [count for name, count in sizes.items() if name not in rare]
-    stats = LabelingStats(
-        instructions=len(records),
-        distinct=len({r.text for r in records}),
-        labeled=sum(1 for label in labels if label.label is not None),
-        unlabeled_reasons=dict(unlabeled.most_common()),
-        labels_found=len(found),
-        merged_labels=sum(1 for name in sizes if "##" in name),
-        min_count=min_count,
-        low_frequency_labels=len(rare),
-        low_frequency_instructions=sum(sizes[name] for name in rare),
-        test_overlap=len(overlap),
-        test_files=[str(p) for p in test_files],
-        labels=len(kept_sizes),
-        samples=len(final),
-        train_samples=len(train_items),
-        test_samples=len(test_items),
-        samples_per_label=(
-            {
-                "min": min(kept_sizes),
-                "median": statistics.median(kept_sizes),
-                "mean": round(statistics.fmean(kept_sizes), 2),
-                "max": max(kept_sizes),
-            }
-            if kept_sizes
-            else {}
-        ),
-        top_labels=[(name, count) for name, count in sizes.most_common() if name not in rare][:10],
-    )
+    stats = _labeling_stats(
+        records, labels, unlabeled, found, sizes, rare, overlap, min_count, test_files, final,
+        train_items, test_items,
+    )  # fmt: skip
     return IEBDataset(train=train, test=test, assignments=assignments, exclusions=exclusions, stats=stats)
