@@ -9,7 +9,7 @@ loss can mask in-batch candidates of the anchor's own task.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +69,27 @@ def split_validation(
     return train, valid
 
 
+def _hard_negative_tasks(names: list[str], is_similar: Callable[[str, str], bool]) -> dict[str, list[str]]:
+    """For each task, the other tasks that share its verb or its noun (the paper's hard negatives),
+    leaving out tasks that are the same in other words."""
+    parts = {name: label_parts(name) for name in names}
+    by_verb: dict[str, set[str]] = {}
+    by_noun: dict[str, set[str]] = {}
+    for name, (verbs, nouns) in parts.items():
+        for verb in verbs:
+            by_verb.setdefault(verb, set()).add(name)
+        for noun in nouns - {"none", "knowledge", "math"}:
+            by_noun.setdefault(noun, set()).add(name)
+    return {
+        name: sorted(
+            other
+            for other in set().union(*(by_verb[v] for v in verbs), *(by_noun.get(n, set()) for n in nouns))
+            if not is_similar(name, other)
+        )
+        for name, (verbs, nouns) in parts.items()
+    }
+
+
 def task_triplets(
     texts: Sequence[str],
     labels: Sequence[str],
@@ -101,22 +122,7 @@ def task_triplets(
     def is_similar(first: str, second: str) -> bool:
         return first == second or (similar is not None and bool(similar[ids[first], ids[second]]))
 
-    parts = {name: label_parts(name) for name in names}
-    by_verb: dict[str, set[str]] = {}
-    by_noun: dict[str, set[str]] = {}
-    for name, (verbs, nouns) in parts.items():
-        for verb in verbs:
-            by_verb.setdefault(verb, set()).add(name)
-        for noun in nouns - {"none", "knowledge", "math"}:
-            by_noun.setdefault(noun, set()).add(name)
-    related = {
-        name: sorted(
-            other
-            for other in set().union(*(by_verb[v] for v in verbs), *(by_noun.get(n, set()) for n in nouns))
-            if not is_similar(name, other)
-        )
-        for name, (verbs, nouns) in parts.items()
-    }
+    related = _hard_negative_tasks(names, is_similar)
     rng = np.random.default_rng(seed)
     anchor, positive, negative, pair_labels = [], [], [], []
     hard = 0
