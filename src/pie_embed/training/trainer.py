@@ -425,15 +425,10 @@ def train_model(
         _save_decoder(model, output)
     else:
         model.save(str(output))
-    extra = {
-        "examples": count,
-        "anchor_texts": len(anchors),
-        "hard_negative_share": examples.hard_negative_share,
-        "best_validation_ari": best,
-        "seconds": round(seconds, 1),
-        "bf16": use_bf16,
-    }
-    _save_settings(output, config, prompt, inference_length, extra)
+    share = examples.hard_negative_share
+    run = {"examples": count, "anchor_texts": len(anchors), "hard_negative_share": share}
+    run |= {"best_validation_ari": best, "seconds": round(seconds, 1), "bf16": use_bf16}
+    _save_settings(output, config, prompt, inference_length, run)
     return TrainResult(
         output=output,
         examples=count,
