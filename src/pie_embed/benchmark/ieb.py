@@ -19,6 +19,7 @@ from pie_embed.benchmark.tasks import (
 )
 from pie_embed.data.readers import InstructionPair, read_instructions, read_pairs
 from pie_embed.embedding.cache import EmbeddingCache
+from pie_embed.embedding.config import DEFAULTS
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.models import load_model
 from pie_embed.errors import DataError
@@ -145,7 +146,7 @@ def run_benchmark(
     *,
     cache: EmbeddingCache | None = None,
     seeds: int = 1,
-    batch_size: int = 32,
+    batch_size: int = DEFAULTS.batch_size,
     normalize: bool = True,
     instruction_tokens_only: bool = False,
     device: str = "cpu",
