@@ -24,8 +24,8 @@ done
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 PY=.venv/bin/python
 "$PY" -m pip install -qq --disable-pip-version-check torch==2.13.0
-extras="gguf,label,train,tools,serve"
-[ "$dev" = 1 ] && extras="gguf,label,train,tools,serve,ray,hf,mteb,dev"
+extras="gguf,label,train,tools,serve,static"
+[ "$dev" = 1 ] && extras="gguf,label,train,tools,serve,static,ray,hf,mteb,dev"
 "$PY" -m pip install -qq --disable-pip-version-check -c requirements/lock.txt -e ".[$extras]"
 if [ "$dev" = 1 ] || [ "$models" = 1 ]; then
   bash scripts/install_models.sh "$PY"

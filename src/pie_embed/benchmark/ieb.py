@@ -22,6 +22,7 @@ from pie_embed.embedding.cache import EmbeddingCache
 from pie_embed.embedding.config import DEFAULTS
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.models import load_model
+from pie_embed.embedding.static import StaticEncoder, is_static_model
 from pie_embed.errors import DataError
 
 
@@ -106,7 +107,10 @@ def load_ieb(
 
 
 def evaluate(
-    embedder: InstructionEmbedder, data: IEBData, cache: EmbeddingCache | None = None, seeds: int = 1
+    embedder: InstructionEmbedder | StaticEncoder,
+    data: IEBData,
+    cache: EmbeddingCache | None = None,
+    seeds: int = 1,
 ) -> BenchmarkResult:
     """Embed every text of ``data`` with ``embedder`` and score all tasks."""
     timings: dict[str, tuple[int, float]] = {}
@@ -157,6 +161,9 @@ def run_benchmark(
     +-0.03) while the 10-seed mean stays within 0.001 (BENCHMARKS.md, "Speed and scale")."""
     results = []
     for model_name in models:
+        if is_static_model(model_name):  # a static model has no prompt or pooling to vary
+            results.append(evaluate(StaticEncoder(model_name, normalize=normalize), data, cache, seeds))
+            continue
         loaded = load_model(model_name, device=device)
         for prompt, pooling in itertools.product(prompts, poolings):
             embedder = InstructionEmbedder(

@@ -39,16 +39,16 @@ EmbeddingsOption = Annotated[
 SeedOption = Annotated[int, typer.Option("--seed")]
 
 if TYPE_CHECKING:
-    from pie_embed.embedding.embedder import InstructionEmbedder
     from pie_embed.embedding.encoder import TextEncoder
 
 
 def _embedder(
     model: str, prompt: str | None, pooling: str | None, batch_size: int = DEFAULTS.batch_size
-) -> InstructionEmbedder:
-    from pie_embed.embedding.embedder import InstructionEmbedder
+) -> TextEncoder:
+    """The model by name in this process: a transformer, or a static model (``pie-static``)."""
+    from pie_embed.embedding.encoder import make_encoder
 
-    return InstructionEmbedder(model, prompt=prompt, pooling=pooling, batch_size=batch_size)
+    return make_encoder(DEFAULTS.replace(model=model, prompt=prompt, pooling=pooling, batch_size=batch_size))
 
 
 def _encoder(

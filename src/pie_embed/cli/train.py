@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -185,3 +186,32 @@ def models() -> None:
             f"{alias:<18} {spec.family:<8} [{state}] {spec.description}", highlight=False, markup=False
         )
     console.print("or any local model folder or Hugging Face id")
+
+
+static_app = typer.Typer(help="Static models (model2vec tables): thousands of texts per second on a CPU.")
+app.add_typer(static_app, name="static")
+
+
+@static_app.command("build")
+@friendly_errors
+def static_build(
+    alias: Annotated[str, typer.Argument(help="The static model to build.")] = "pie-static",
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Folder with corpora/, ieb/ and train_other/ (such as ../shared) to fit on. Default: "
+            "$PIE_DATA, else ~/.local/share/pie_embed.",
+        ),
+    ] = None,
+) -> None:
+    """Distil a static model from its teacher and fit it on instruction corpora (minutes, once)."""
+    from pie_embed.paths import data_dir
+    from pie_embed.training.static import build_static_model
+
+    folder = build_static_model(alias, data if data is not None else data_dir("corpora").parent)
+    info = json.loads((folder / "pie_static.json").read_text(encoding="utf-8"))
+    console.print(
+        f"built {alias} from {info['recipe']['teacher']} on {info['texts']:,} texts in "
+        f"{info['seconds']:.0f} s (fit loss per epoch {info['epoch_losses']}) -> {folder}"
+    )

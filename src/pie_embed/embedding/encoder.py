@@ -45,7 +45,12 @@ def make_encoder(
     config: EmbedderConfig, engine: str = "local", *, workers: int = 1, address: str | None = None
 ) -> TextEncoder:
     """The :class:`InstructionEmbedder` ``config`` describes for the local engine, or a ``RayEncoder``
-    whose ``workers`` actors each build one (on ``address``'s cluster)."""
+    whose ``workers`` actors each build one (on ``address``'s cluster); a static model (``pie-static``)
+    is a ``StaticEncoder`` whatever the engine."""
+    from pie_embed.embedding.static import StaticEncoder, is_static_model
+
+    if is_static_model(config.model):  # a table lookup: no engine or worker pool is worth starting
+        return StaticEncoder(config.model, normalize=config.normalize)
     if check_engine(engine) == "ray":
         from pie_embed.embedding.ray_engine import RayEncoder
 

@@ -167,6 +167,10 @@ class DemonstrationIndex:
 
     def embedder(self) -> TextEncoder:
         """The embedder that made the pool's vectors (loaded on first use)."""
+        if self._embedder is None and self.settings.get("family") == "static":
+            from pie_embed.embedding.static import StaticEncoder
+
+            self._embedder = StaticEncoder(str(self.settings["model"]))
         if self._embedder is None:
             s = self.settings
             self._embedder = InstructionEmbedder(

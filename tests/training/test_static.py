@@ -1,0 +1,84 @@
+"""The static tier: built from a tiny teacher, cached, loaded by folder or alias, usable by every tool."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pie_embed.embedding.config import EmbedderConfig
+from pie_embed.embedding.encoder import TextEncoder, make_encoder
+from pie_embed.embedding.static import STATIC_MODELS, StaticEncoder, StaticRecipe, static_model_dir
+from pie_embed.errors import ConfigError, DataError, ModelNotFoundError
+from pie_embed.training.static import build_static_model
+
+TOPICS = ["Translate the sentence", "Write a poem about", "Add the numbers", "Sort the list of"]
+TEXTS = [f"{topic} {thing}" for topic in TOPICS for thing in ("cats", "rain", "cars", "tea", "math", "sea")]
+
+
+@pytest.fixture(scope="module")
+def built(tiny_encoder_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[StaticRecipe, Path]:
+    recipe = StaticRecipe("tiny-static", teacher=str(tiny_encoder_dir), epochs=3, batch_size=8)
+    cache = tmp_path_factory.mktemp("cache")
+    folder = build_static_model(recipe, texts=TEXTS, cache_dir=cache, show_progress=False)
+    return recipe, folder
+
+
+def test_build_writes_a_loadable_model_into_the_cache(built: tuple[StaticRecipe, Path]) -> None:
+    recipe, folder = built
+    assert folder == static_model_dir(recipe, folder.parent.parent)
+    info = json.loads((folder / "pie_static.json").read_text())
+    assert info["texts"] == len(TEXTS) and len(info["epoch_losses"]) == 3
+    assert info["epoch_losses"][-1] < info["epoch_losses"][0]  # the fit moves the table toward the teacher
+    encoder = StaticEncoder(folder)
+    assert isinstance(encoder, TextEncoder) and encoder.dimension == 32
+    vectors = encoder.encode(TEXTS[:3])
+    assert vectors.shape == (3, 32) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(encoder.encode(TEXTS[0]), vectors[0], atol=1e-6)
+    assert encoder.describe()["family"] == "static" and len(encoder.config_key) == 16
+
+
+def test_fit_brings_the_student_closer_to_the_teacher(
+    built: tuple[StaticRecipe, Path], tiny_encoder_dir: Path
+):
+    from model2vec.distill import distill_from_model
+
+    from pie_embed.embedding.embedder import InstructionEmbedder
+
+    teacher = InstructionEmbedder(str(tiny_encoder_dir), precision="fp32")
+    raw = distill_from_model(teacher.loaded.model, teacher.loaded.tokenizer, pca_dims=None)
+    wanted = teacher.encode(TEXTS)
+    before = raw.encode(TEXTS, normalize=True)
+    after = StaticEncoder(built[1]).encode(TEXTS)
+    assert np.mean(np.sum(after * wanted, axis=1)) > np.mean(np.sum(before * wanted, axis=1))
+
+
+def test_alias_errors_and_bad_texts(built: tuple[StaticRecipe, Path], tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match="pie static build"):
+        StaticEncoder("pie-static", cache_dir=tmp_path)
+    with pytest.raises(ModelNotFoundError, match="neither a static alias"):
+        StaticEncoder(tmp_path)
+    with pytest.raises(ConfigError, match="unknown static model"):
+        build_static_model("no-such-static", texts=TEXTS)
+    with pytest.raises(ConfigError, match="data folder"):
+        build_static_model("pie-static")
+    encoder = StaticEncoder(built[1])
+    with pytest.raises(DataError, match="text 1 is an empty instruction"):
+        encoder.encode(["fine", "  "])
+    assert "pie-static" in STATIC_MODELS
+
+
+def test_make_encoder_and_tools_take_a_static_folder(
+    built: tuple[StaticRecipe, Path], tmp_path: Path
+) -> None:
+    from pie_embed.tools.select import select_file
+
+    encoder = make_encoder(EmbedderConfig(model=str(built[1])), engine="ray")  # no actors for a table
+    assert isinstance(encoder, StaticEncoder)
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"instruction": t}) + "\n" for t in TEXTS))
+    result = select_file(data, 4, embedder=encoder, label_tasks=False)
+    assert len(result.selection.indices) == 4
