@@ -82,3 +82,22 @@ def test_make_encoder_and_tools_take_a_static_folder(
     data.write_text("".join(json.dumps({"instruction": t}) + "\n" for t in TEXTS))
     result = select_file(data, 4, embedder=encoder, label_tasks=False)
     assert len(result.selection.indices) == 4
+
+
+def test_embed_to_writes_static_vectors_as_file_and_shards(built: tuple[StaticRecipe, Path], tmp_path: Path):
+    from pie_embed.data.writers import read_embeddings
+    from pie_embed.embedding.job import embed_to
+
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps({"instruction": t}) + "\n" for t in TEXTS * 2))
+    config = EmbedderConfig(model=str(built[1]))
+    single = embed_to(data, tmp_path / "v.npy", config)
+    shards = embed_to(data, f"{tmp_path / 'shards'}/", StaticEncoder(built[1]), shard_rows=10)
+    assert (single.rows, single.embedded, single.truncated) == (48, 24, 0) and shards.parts == 5
+    first, manifest = read_embeddings(single.output)
+    second, _ = read_embeddings(shards.output)
+    np.testing.assert_allclose(first, second, atol=1e-6)
+    np.testing.assert_allclose(first[:3], StaticEncoder(built[1]).encode(TEXTS[:3]), atol=1e-6)
+    assert manifest.pooling == "static-mean"
+    with pytest.raises(ConfigError, match="leave out --engine ray"):
+        embed_to(data, f"{tmp_path / 'ray'}/", config, engine="ray")

@@ -11,17 +11,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pie_embed.embedding.cache import EmbeddingCache
     from pie_embed.embedding.config import EmbedderConfig
-    from pie_embed.embedding.embedder import EncodeStats, InstructionEmbedder
+    from pie_embed.embedding.embedder import InstructionEmbedder
     from pie_embed.embedding.encoder import TextEncoder
     from pie_embed.embedding.job import EmbedResult, embed_to
     from pie_embed.embedding.models import LoadedModel, known_aliases, load_model
     from pie_embed.embedding.pooling import POOLINGS
     from pie_embed.embedding.prompts import PROMPTS, PromptTemplate, get_prompt
+    from pie_embed.embedding.stats import EncodeStats
 
 _LAZY = {
     "EmbeddingCache": "cache",
     "EmbedderConfig": "config",
-    "EncodeStats": "embedder",
+    "EncodeStats": "stats",
     "InstructionEmbedder": "embedder",
     "TextEncoder": "encoder",
     "EmbedResult": "job",

@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from pie_embed.embedding.models import LoadedModel, load_model
 from pie_embed.embedding.pooling import NEEDS_ALL_LAYERS, PoolingBatch, check_pooling, pool
 from pie_embed.embedding.precision import resolve_precision
 from pie_embed.embedding.prompts import PromptTemplate, get_prompt
+from pie_embed.embedding.stats import EncodeStats
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.progress import progress_bar
 
@@ -46,22 +47,6 @@ class EncodedText:
     input_ids: list[int]
     instruction_mask: list[int]
     truncated: bool
-
-
-@dataclass
-class EncodeStats:
-    """What one :meth:`InstructionEmbedder.encode_with_stats` call did."""
-
-    count: int = 0
-    unique: int = 0  # distinct texts actually run through the model
-    truncated: int = 0
-    batches: int = 0
-    seconds: float = 0.0
-    tokens: list[int] = field(default_factory=list)  # tokens run per input text (after any truncation)
-
-    @property
-    def texts_per_second(self) -> float:
-        return self.count / self.seconds if self.seconds else 0.0
 
 
 class InstructionEmbedder:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from pie_embed.data.readers import read_instructions
 from pie_embed.data.writers import EmbeddingManifest, texts_sha256, write_embeddings
-from pie_embed.embedding.embedder import EncodeStats, InstructionEmbedder
+from pie_embed.embedding.embedder import InstructionEmbedder
+from pie_embed.embedding.static import StaticEncoder
+from pie_embed.embedding.stats import EncodeStats
 
 
 @dataclass
@@ -21,7 +23,7 @@ class EmbedFileResult:
 
 
 def embedding_manifest(
-    embedder: InstructionEmbedder,
+    embedder: InstructionEmbedder | StaticEncoder,
     *,
     count: int,
     texts_sha256: str,
@@ -52,7 +54,7 @@ def embedding_manifest(
 
 
 def embed_file(
-    embedder: InstructionEmbedder,
+    embedder: InstructionEmbedder | StaticEncoder,
     input_path: str | Path,
     output_path: str | Path,
     *,

@@ -14,6 +14,7 @@ from pathlib import Path
 from pie_embed.embedding.config import EmbedderConfig
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.encoder import check_engine
+from pie_embed.embedding.static import StaticEncoder, is_static_model
 from pie_embed.embedding.stream import DEFAULT_SHARD_ROWS
 from pie_embed.errors import ConfigError
 
@@ -43,7 +44,7 @@ class EmbedResult:
 def embed_to(
     source: str | Path,
     output: str | Path,
-    embedder: EmbedderConfig | InstructionEmbedder | None = None,
+    embedder: EmbedderConfig | InstructionEmbedder | StaticEncoder | None = None,
     *,
     folder: bool | None = None,
     engine: str = "local",
@@ -66,18 +67,30 @@ def embed_to(
         raise ConfigError("--engine ray writes a folder of Parquet files (-o DIR/) and has no --resume")
     if not is_folder and resume:
         raise ConfigError("--resume continues a folder output (-o DIR/); a single file is written at once")
-    config = embedder.config if isinstance(embedder, InstructionEmbedder) else embedder or EmbedderConfig()
+    if isinstance(embedder, InstructionEmbedder | StaticEncoder):
+        config = embedder.config if isinstance(embedder, InstructionEmbedder) else None
+    else:
+        config = embedder or EmbedderConfig()
+    static = config is None or is_static_model(config.model)
+    if static and engine == "ray":
+        raise ConfigError("a static model embeds faster than Ray starts its workers: leave out --engine ray")
     reading = {"field": field, "input_field": input_field, "join": join, "split": split}
     started = time.perf_counter()
     if engine == "ray":
         from pie_embed.embedding.ray_engine import embed_with_ray
 
+        assert config is not None
         done = embed_with_ray(config, source, output_path, workers=workers, address=address, **reading)
         return EmbedResult(
             done.folder, done.manifest_path, "ray", done.rows, done.dimension, done.rows, 0, done.files, 0,
             None, done.workers, time.perf_counter() - started,
         )  # fmt: skip
-    model = embedder if isinstance(embedder, InstructionEmbedder) else InstructionEmbedder.from_config(config)
+    if isinstance(embedder, InstructionEmbedder | StaticEncoder):
+        model: InstructionEmbedder | StaticEncoder = embedder
+    elif static:
+        model = StaticEncoder(config.model, normalize=config.normalize)
+    else:
+        model = InstructionEmbedder.from_config(config)
     if is_folder:
         from pie_embed.embedding.stream import embed_stream
 

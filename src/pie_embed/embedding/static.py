@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from pie_embed.embedding.stats import EncodeStats
 from pie_embed.errors import ConfigError, DataError, MissingExtraError, ModelNotFoundError
 
 __all__ = ["STATIC_MODELS", "StaticEncoder", "StaticRecipe", "is_static_model", "static_model_dir"]
@@ -131,6 +133,25 @@ class StaticEncoder:
             "dimension": self.dimension,
             "precision": "fp32",
         }
+
+    def encode_with_stats(
+        self,
+        texts: Sequence[str],
+        batch_size: int | None = None,
+        show_progress_bar: bool | None = None,
+        normalize_embeddings: bool | None = None,
+    ) -> tuple[np.ndarray, EncodeStats]:
+        """:meth:`encode` for a list of texts, with what the call did (tokens per text, truncations)."""
+        started = time.perf_counter()
+        vectors = self.encode(list(texts), batch_size, show_progress_bar, normalize_embeddings)
+        limit = self.model.max_length or 0
+        encodings = self.model.tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
+        counts = [len(encoding.ids) for encoding in encodings]
+        tokens = [min(count, limit) if limit else count for count in counts]
+        truncated = sum(1 for count in counts if limit and count > limit)
+        batches = -(-len(texts) // (batch_size or 1024))
+        seconds = time.perf_counter() - started
+        return vectors, EncodeStats(len(texts), len(set(texts)), truncated, batches, seconds, tokens)
 
     def encode(
         self,

@@ -21,6 +21,7 @@ from pie_embed.data.writers import RunningChecksums, texts_sha256
 from pie_embed.embedding.compile import input_is_large
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.files import embedding_manifest
+from pie_embed.embedding.static import StaticEncoder
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.progress import progress_bar
 
@@ -48,7 +49,7 @@ def _input_identity(path: Path) -> dict[str, object]:
 
 
 def embed_stream(
-    embedder: InstructionEmbedder,
+    embedder: InstructionEmbedder | StaticEncoder,
     input_path: str | Path,
     output: str | Path,
     *,
@@ -79,7 +80,8 @@ def embed_stream(
     }
     shards = ShardFolder.start(output, run, resume=resume)
     # Decided by the input alone, so that a resumed run computes exactly what an uninterrupted one would.
-    if embedder.torch_compile is None and input_is_large(input_path):
+    transformer = isinstance(embedder, InstructionEmbedder)
+    if transformer and embedder.torch_compile is None and input_is_large(input_path):
         embedder.use_compile()
     done = shards.done()
     first_seen: dict[bytes, tuple[int, int]] = {}  # text digest -> (shard, row in shard) of its first row
@@ -131,7 +133,7 @@ def embed_stream(
 
 
 def _embed_shard(
-    embedder: InstructionEmbedder,
+    embedder: InstructionEmbedder | StaticEncoder,
     shards: ShardFolder,
     index: int,
     start_row: int,

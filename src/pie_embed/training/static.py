@@ -145,7 +145,7 @@ def _fit_table(
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                epoch_losses.append(float(loss))
+                epoch_losses.append(loss.item())
                 advance(1)
             losses.append(round(float(np.mean(epoch_losses)), 4))
     return bag.weight.detach().numpy().copy(), losses
