@@ -101,3 +101,20 @@ def test_embed_to_writes_static_vectors_as_file_and_shards(built: tuple[StaticRe
     assert manifest.pooling == "static-mean"
     with pytest.raises(ConfigError, match="leave out --engine ray"):
         embed_to(data, f"{tmp_path / 'ray'}/", config, engine="ray")
+
+
+def test_the_service_serves_a_static_model(built: tuple[StaticRecipe, Path]) -> None:
+    from fastapi.testclient import TestClient
+
+    from pie_embed.serving.app import create_app
+    from pie_embed.serving.config import ServerConfig
+    from pie_embed.serving.state import ServingState
+
+    state = ServingState.load(ServerConfig(model=str(built[1]), identify=False))
+    with TestClient(create_app(state)) as client:
+        body = {"input": TEXTS[:2], "model": str(built[1]), "encoding_format": "float"}
+        answer = client.post("/v1/embeddings", json=body).json()
+        health = client.get("/health").json()
+    vectors = np.array([item["embedding"] for item in answer["data"]], np.float32)
+    np.testing.assert_allclose(vectors, StaticEncoder(built[1]).encode(TEXTS[:2]), atol=1e-6)
+    assert answer["usage"]["prompt_tokens"] > 0 and health["dimension"] == 32

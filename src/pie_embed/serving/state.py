@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from pie_embed.embedding.embedder import InstructionEmbedder
+from pie_embed.embedding.static import StaticEncoder, is_static_model
 from pie_embed.serving.batcher import EncodedTexts, MicroBatcher, QueueFullError
 from pie_embed.serving.config import ServerConfig
 from pie_embed.serving.metrics import ServerMetrics
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def encoder(embedder: InstructionEmbedder) -> Callable[[list[str]], EncodedTexts]:
+def encoder(embedder: InstructionEmbedder | StaticEncoder) -> Callable[[list[str]], EncodedTexts]:
     """The model call a batcher makes: vectors plus the tokens each text took (for usage counts)."""
 
     def encode(texts: list[str]) -> EncodedTexts:
@@ -36,7 +37,7 @@ class ServingState:
     def __init__(
         self,
         config: ServerConfig,
-        embedder: InstructionEmbedder,
+        embedder: InstructionEmbedder | StaticEncoder,
         identifier: TaskIdentifier | None = None,
         index: DemonstrationIndex | None = None,
     ) -> None:
@@ -54,7 +55,7 @@ class ServingState:
         self.embed_batcher = self._batcher(embedder)
         self.index_batcher: MicroBatcher | None = None
         if index is not None:
-            same = index.made_by(embedder)
+            same = isinstance(embedder, InstructionEmbedder) and index.made_by(embedder)
             if same:
                 index.use_embedder(embedder)
             self.index_batcher = self.embed_batcher if same else self._batcher(index.embedder())
@@ -63,7 +64,11 @@ class ServingState:
     @classmethod
     def load(cls, config: ServerConfig) -> ServingState:
         """Load everything ``config`` names (it was checked when it was made)."""
-        embedder = InstructionEmbedder.from_config(config.embedder)
+        embedder: InstructionEmbedder | StaticEncoder
+        if is_static_model(config.model):
+            embedder = StaticEncoder(config.model)
+        else:
+            embedder = InstructionEmbedder.from_config(config.embedder)
         index = DemonstrationIndex.load(config.index) if config.index is not None else None
         identifier = None
         if config.identify:
@@ -110,7 +115,7 @@ class ServingState:
         finally:
             self.after_waiting -= texts
 
-    def _batcher(self, embedder: InstructionEmbedder) -> MicroBatcher:
+    def _batcher(self, embedder: InstructionEmbedder | StaticEncoder) -> MicroBatcher:
         return MicroBatcher(
             encoder(embedder),
             self.executor,
