@@ -20,7 +20,8 @@ TEXTS = [f"{topic} {thing}" for topic in TOPICS for thing in ("cats", "rain", "c
 
 @pytest.fixture(scope="module")
 def built(tiny_encoder_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[StaticRecipe, Path]:
-    recipe = StaticRecipe("tiny-static", teacher=str(tiny_encoder_dir), epochs=3, batch_size=8)
+    teacher = str(tiny_encoder_dir)
+    recipe = StaticRecipe("tiny-static", teacher=teacher, epochs=3, batch_size=8, dimensions=None)
     cache = tmp_path_factory.mktemp("cache")
     folder = build_static_model(recipe, texts=TEXTS, cache_dir=cache, show_progress=False)
     return recipe, folder
@@ -50,10 +51,14 @@ def test_fit_brings_the_student_closer_to_the_teacher(
 
     teacher = InstructionEmbedder(str(tiny_encoder_dir), precision="fp32")
     raw = distill_from_model(teacher.loaded.model, teacher.loaded.tokenizer, pca_dims=None)
-    wanted = teacher.encode(TEXTS)
+    pairs = np.triu_indices(len(TEXTS), 1)
+
+    def agreement(vectors: np.ndarray) -> float:  # how well pairwise cosines follow the teacher's
+        wanted = teacher.encode(TEXTS)
+        return float(np.corrcoef((vectors @ vectors.T)[pairs], (wanted @ wanted.T)[pairs])[0, 1])
+
     before = raw.encode(TEXTS, normalize=True)
-    after = StaticEncoder(built[1]).encode(TEXTS)
-    assert np.mean(np.sum(after * wanted, axis=1)) > np.mean(np.sum(before * wanted, axis=1))
+    assert agreement(StaticEncoder(built[1]).encode(TEXTS)) > agreement(before)
 
 
 def test_alias_errors_and_bad_texts(built: tuple[StaticRecipe, Path], tmp_path: Path) -> None:
@@ -118,3 +123,26 @@ def test_the_service_serves_a_static_model(built: tuple[StaticRecipe, Path]) -> 
     vectors = np.array([item["embedding"] for item in answer["data"]], np.float32)
     np.testing.assert_allclose(vectors, StaticEncoder(built[1]).encode(TEXTS[:2]), atol=1e-6)
     assert answer["usage"]["prompt_tokens"] > 0 and health["dimension"] == 32
+
+
+def test_reduction_keeps_the_geometry_of_text_vectors() -> None:
+    """Texts are means of rows, so the table is projected without centring (centring shifts them all)."""
+    from model2vec.distill.inference import apply_pca
+
+    from pie_embed.training.static import _reduce
+
+    rng = np.random.default_rng(0)
+    table = (rng.normal(size=(500, 32)) + 3.0 * rng.normal(size=32)).astype(np.float32)  # a shared direction
+    texts = [rng.choice(500, size=6) for _ in range(60)]
+    pairs = np.triu_indices(len(texts), 1)
+
+    def cosines(rows: np.ndarray) -> np.ndarray:
+        means = np.stack([rows[ids].mean(axis=0) for ids in texts])
+        means /= np.linalg.norm(means, axis=1, keepdims=True)
+        return (means @ means.T)[pairs]
+
+    original = cosines(table)
+    ours = np.corrcoef(cosines(_reduce(table, 16)), original)[0, 1]
+    centred = np.corrcoef(cosines(apply_pca(table.copy(), 16)), original)[0, 1]
+    assert _reduce(table, 16).shape == (500, 16) and _reduce(table, None) is table
+    assert ours > centred

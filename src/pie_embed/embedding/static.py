@@ -31,7 +31,8 @@ RECIPE_FILE = "pie_static.json"
 class StaticRecipe:
     """How a static model is made: model2vec's distillation of ``teacher`` over its vocabulary, then the
     table fitted to the teacher's own vectors of instruction corpora (``epochs`` passes; the loss is
-    cosine distance plus ``contrastive_weight`` x an in-batch InfoNCE at ``temperature``)."""
+    cosine distance plus ``contrastive_weight`` x an in-batch InfoNCE at ``temperature``), projected on
+    its top ``dimensions`` right singular vectors (None: the teacher's dimension)."""
 
     alias: str
     teacher: str = "default"
@@ -41,6 +42,7 @@ class StaticRecipe:
     contrastive_weight: float = 0.1
     temperature: float = 0.05
     max_tokens: int = 256
+    dimensions: int | None = 256
     seed: int = 0
 
     @property
