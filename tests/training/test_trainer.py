@@ -159,8 +159,12 @@ def test_batches_by_source_keep_each_sources_examples_apart(tiny_encoder_dir, tm
     assert saved["batches_by_source"] is True and saved["positives_only_sources"] == ["ieb"]
 
 
-def test_encoder_with_lora_saves_a_merged_loadable_model(tiny_encoder_dir, tmp_path):
-    """LoRA on an encoder (a regulariser): peft's merge leaves a plain folder that loads with no adapter."""
+def test_encoder_with_lora_saves_a_merged_loadable_model(tiny_encoder_dir, tmp_path, caplog):
+    """LoRA on an encoder (a regulariser): the best checkpoint is restored, and the merged folder loads
+    with no adapter."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.enable_propagation()
     texts, labels = labeled_data()
     config = TrainConfig(
         base_model=str(tiny_encoder_dir),
@@ -175,6 +179,8 @@ def test_encoder_with_lora_saves_a_merged_loadable_model(tiny_encoder_dir, tmp_p
         bf16=False,
     )
     result = train_model(texts, labels, tmp_path / "lora", config, show_progress=False)
+    transformers_logging.disable_propagation()
+    assert "Could not load the best model" not in caplog.text
     assert (result.output / "config.json").is_file() and not (result.output / "adapter_config.json").exists()
     trained = InstructionEmbedder(str(result.output)).encode(texts[:3])
     base = InstructionEmbedder(str(tiny_encoder_dir), pooling="mean").encode(texts[:3])

@@ -159,24 +159,39 @@ def load_sentence_transformer(name: str, pooling: str, max_length: int) -> Train
 
 
 def _add_lora(model: Any, config: TrainConfig) -> None:
-    """LoRA adapters on every linear layer of the transformer (sentence-transformers' peft support);
-    only the adapters train."""
+    """LoRA adapters on every linear layer of the transformer (sentence-transformers' peft support, which
+    also saves and reloads them in checkpoints, so the best checkpoint is restored at the end); only the
+    adapters train."""
     try:
-        from peft import LoraConfig, get_peft_model
+        from peft import LoraConfig
     except ImportError:
         raise MissingExtraError("peft", "train") from None
     lora = LoraConfig(
         r=config.lora_rank, lora_alpha=config.lora_alpha, lora_dropout=0.05, target_modules="all-linear"
     )
-    model[0].model = get_peft_model(model[0].model, lora)
+    model.add_adapter(lora)
 
 
 def _merge_lora(model: Any) -> None:
-    """Fold LoRA adapters into the weights (peft's ``merge_and_unload``), leaving a plain model."""
-    from peft import PeftModel
+    """Fold LoRA adapters into the weights, leaving a plain model that loads without peft.
 
-    if isinstance(model[0].model, PeftModel):
-        model[0].model = model[0].model.merge_and_unload()
+    The adapters live inside the transformers model (``add_adapter``), not in a ``PeftModel``, so peft's
+    ``merge_and_unload`` does not apply: each adapted layer is merged with peft's own ``merge()`` and
+    replaced by its ``get_base_layer()``. (Wrapping the model with ``get_peft_model`` would allow
+    ``merge_and_unload``, but sentence-transformers then cannot reload its own best checkpoint.)"""
+    weights = model[0].model
+    if not getattr(weights, "_hf_peft_config_loaded", False):
+        return
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    for name, module in list(weights.named_modules()):
+        if isinstance(module, BaseTunerLayer):
+            module.merge()
+            parent, _, child = name.rpartition(".")
+            setattr(weights.get_submodule(parent) if parent else weights, child, module.get_base_layer())
+    weights._hf_peft_config_loaded = False
+    if hasattr(weights, "peft_config"):
+        del weights.peft_config
 
 
 def _save_decoder(model: Any, output: Path) -> None:
