@@ -94,16 +94,6 @@ RUNS: dict[str, dict[str, Any] | None] = {
         "lora": True,
         "learning_rate": 2e-4,
     },
-    # the same with the best checkpoint restored (the row above kept its last step)
-    "other+ieb3k+anchor+similar0.7 by-source lora, best checkpoint": {
-        "epochs": 1.0,
-        "anchor_weight": 10.0,
-        "ieb_rows": 3000,
-        "similar_task_threshold": 0.7,
-        "batches_by_source": True,
-        "lora": True,
-        "learning_rate": 2e-4,
-    },
     # + SNI train rows once more with their SNI category as the label (coarse task types; this makes
     # sni_test_definitions_12cat partly in-domain: its labels are SNI categories of test tasks)
     "other+cat+ieb3k+anchor+similar0.7 by-source": {
@@ -121,6 +111,10 @@ RUNS: dict[str, dict[str, Any] | None] = {
         "other_files": (*OTHER, OTHER[1], OTHER[1]),
     },
 }
+# the LoRA run again once its best checkpoint was restored (the first row kept its last step)
+RUNS["other+ieb3k+anchor+similar0.7 by-source lora, best checkpoint"] = RUNS[
+    "other+ieb3k+anchor+similar0.7 by-source lora"
+]
 WEIGHTS = (0.5,)
 # weight averages ("model soups") of two runs kept with --keep: row -> the two runs
 SOUPS: dict[str, tuple[str, str]] = {

@@ -146,3 +146,11 @@ def test_reduction_keeps_the_geometry_of_text_vectors() -> None:
     centred = np.corrcoef(cosines(apply_pca(table.copy(), 16)), original)[0, 1]
     assert _reduce(table, 16).shape == (500, 16) and _reduce(table, None) is table
     assert ours > centred
+
+
+def test_odd_text_follows_the_project_rule(built: tuple[StaticRecipe, Path]) -> None:
+    encoder = StaticEncoder(built[1])
+    with pytest.raises(DataError, match="text 0 is not valid Unicode"):
+        encoder.encode(["bad \ud800 text"])
+    control = encoder.encode("Sort\x00 the list")  # a control character becomes a space
+    np.testing.assert_allclose(control, encoder.encode("Sort  the list"), atol=1e-6)
