@@ -4,7 +4,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pie_embed.data.readers import read_instructions
+from pie_embed.data.readers import read_instructions, read_rows_at
 from pie_embed.data.subsets import default_subset_path, write_subset
 from pie_embed.errors import DataError
 
@@ -64,3 +64,31 @@ def test_out_of_range_rows(tmp_path):
     path.write_text('{"instruction": "a"}\n')
     with pytest.raises(DataError, match="row index 3 out of range"):
         write_subset(read_instructions(path), [3], tmp_path / "o.jsonl")
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_rows_read_back_by_number_write_the_same_subset(tmp_path, suffix):
+    rows = [{"instruction": f"task {i}", "id": i} for i in range(25)]
+    path = tmp_path / f"d{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(pa.Table.from_pylist(rows), path)
+    elif suffix == ".csv":
+        path.write_text("instruction,id\n" + "".join(f"{r['instruction']},{r['id']}\n" for r in rows))
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    chosen = [20, 3, 7]
+    partial = read_rows_at(path, chosen)
+    assert partial.row_numbers == [3, 7, 20]
+    assert [r.text for r in partial.records] == ["task 3", "task 7", "task 20"]
+    whole = write_subset(read_instructions(path), chosen, tmp_path / f"whole{suffix}")
+    part = write_subset(partial, chosen, tmp_path / f"part{suffix}")
+    assert part.read_bytes() == whole.read_bytes()
+
+
+def test_rows_beyond_the_file_or_not_read_are_errors(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"instruction": "a"}\n{"instruction": "b"}\n')
+    with pytest.raises(DataError, match="row index 5 out of range"):
+        read_rows_at(path, [1, 5])
+    with pytest.raises(DataError, match="row index 0 is not among the rows read"):
+        write_subset(read_rows_at(path, [1]), [0], tmp_path / "o.jsonl")

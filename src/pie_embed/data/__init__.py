@@ -7,6 +7,7 @@ from pie_embed.data.readers import (
     detect_format,
     read_instructions,
     read_pairs,
+    read_rows_at,
 )
 from pie_embed.data.writers import (
     EmbeddingManifest,
@@ -29,6 +30,7 @@ __all__ = [
     "read_embeddings",
     "read_instructions",
     "read_pairs",
+    "read_rows_at",
     "texts_sha256",
     "write_embeddings",
     "write_records",

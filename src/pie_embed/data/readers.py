@@ -8,9 +8,10 @@ in :mod:`pie_embed.data.formats`; reading a whole file and streaming it in chunk
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from pie_embed.data.formats import (
     open_rows,
 )
 from pie_embed.data.text import clean_text, value_surrogate_problem
+from pie_embed.errors import DataError
 
 __all__ = [
     "FORMATS",
@@ -44,6 +46,7 @@ __all__ = [
     "join_text",
     "read_instructions",
     "read_pairs",
+    "read_rows_at",
 ]
 
 FORMATS: tuple[str, ...] = (
@@ -71,11 +74,27 @@ class InstructionRecord:
 
 @dataclass
 class InstructionDataset:
-    """The instructions of one file, in file order."""
+    """The instructions of one file, in file order.
+
+    ``row_numbers`` is set when the dataset holds only some rows of its file (:func:`read_rows_at`):
+    ``records[i]`` is then the file's row ``row_numbers[i]``.
+    """
 
     records: list[InstructionRecord]
     path: Path
     format: str
+    row_numbers: list[int] | None = None
+
+    def record_at(self, row: int) -> InstructionRecord:
+        """The record of the file's row ``row`` (a DataError if the dataset does not hold it)."""
+        position = row if self.row_numbers is None else self._positions.get(row, -1)
+        if not 0 <= position < len(self.records):
+            raise DataError(f"{self.path}: row index {row} is not among the rows read")
+        return self.records[position]
+
+    @functools.cached_property
+    def _positions(self) -> dict[int, int]:
+        return {row: i for i, row in enumerate(self.row_numbers or [])}
 
     @property
     def texts(self) -> list[str]:
@@ -215,6 +234,34 @@ def read_instructions(
     path = Path(path)
     fmt, records = _records(path, field, label_field, input_field, join, split, require_labels)
     return InstructionDataset(records=list(records), path=path, format=fmt)
+
+
+def read_rows_at(
+    path: str | Path,
+    rows: Iterable[int],
+    field: str = "instruction",
+    label_field: str = "label",
+    input_field: str = "input",
+    join: str = "none",
+    split: str | None = None,
+) -> InstructionDataset:
+    """Only the rows ``rows`` (file row numbers) of a file, read in one streamed pass, in file order:
+    how a few chosen rows of a file too large to hold are read back."""
+    path = Path(path)
+    wanted = sorted(set(int(r) for r in rows))
+    fmt, records = _records(path, field, label_field, input_field, join, split, False)
+    kept: list[InstructionRecord] = []
+    found: list[int] = []
+    if wanted:
+        for row, record in enumerate(records):
+            if row == wanted[len(found)]:
+                kept.append(record)
+                found.append(row)
+                if len(found) == len(wanted):
+                    break
+    if len(found) < len(wanted):
+        raise DataError(f"{path}: row index {wanted[len(found)]} out of range (the file has fewer rows)")
+    return InstructionDataset(records=kept, path=path, format=fmt, row_numbers=found)
 
 
 def iter_instructions(

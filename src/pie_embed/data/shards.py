@@ -115,8 +115,16 @@ def read_shards(folder: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
     manifest = read_manifest(manifest_path)
     shards = ShardFolder(folder)
     done = shards.done()
-    parts = [np.asarray(shards.vectors(i)) for i in sorted(done)]
-    vectors = np.concatenate(parts) if parts else np.zeros((0, manifest.dimension), np.float32)
-    if len(vectors) != manifest.count or array_sha256(vectors) != manifest.embeddings_sha256:
+    if sum(done[i].count for i in done) != manifest.count:
+        raise DataError(f"{folder}: shards do not match {MANIFEST_FILE} (folder changed?)")
+    # filled shard by shard: concatenating would hold every row twice
+    vectors = np.empty((manifest.count, manifest.dimension), np.float32)
+    for i in sorted(done):
+        part = shards.vectors(i)
+        start = done[i].start_row
+        if part.shape != (done[i].count, manifest.dimension) or start + len(part) > manifest.count:
+            raise DataError(f"{folder}: shards do not match {MANIFEST_FILE} (folder changed?)")
+        vectors[start : start + len(part)] = part
+    if array_sha256(vectors) != manifest.embeddings_sha256:
         raise DataError(f"{folder}: shards do not match {MANIFEST_FILE} (folder changed?)")
     return vectors, manifest

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pie_embed.data.atomic import atomic_directory, atomic_write, write_json
-from pie_embed.data.readers import InstructionDataset
+from pie_embed.data.readers import InstructionDataset, InstructionRecord
 from pie_embed.data.writers import RECORD_SUFFIXES, write_parquet_table, write_records
 from pie_embed.errors import DataError
 
@@ -31,10 +31,9 @@ def default_subset_path(dataset: InstructionDataset, tag: str) -> Path:
     return path.with_name(f"{stem}.{tag}{suffix}")
 
 
-def _ieb_label_dict(dataset: InstructionDataset, indices: Sequence[int], label_field: str) -> dict[str, Any]:
+def _ieb_label_dict(records: Sequence[InstructionRecord], label_field: str) -> dict[str, Any]:
     groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for index in indices:
-        record = dataset.records[index]
+    for record in records:
         # the reader adds the group's label to each sample; take it off again
         sample = {k: v for k, v in record.row.items() if not (k == label_field and v == record.label)}
         groups.setdefault(str(record.label), {"samples": []})["samples"].append(sample)
@@ -49,16 +48,18 @@ def write_subset(
     field: str = "instruction",
     label_field: str = "label",
 ) -> Path:
-    """Write the rows ``indices`` (in that order) of ``dataset`` to ``output`` atomically.
+    """Write the rows ``indices`` (file row numbers, in that order) of ``dataset`` to ``output`` atomically.
 
     The output keeps the input's format where its suffix matches it (an IEB label dict stays a label
     dict, a list of strings stays one, Parquet and saved HF datasets keep their schema); another
     suffix of .jsonl/.json/.csv/.parquet writes plain rows with every field.
     """
     output = Path(output)
-    for index in indices:
-        if not 0 <= index < len(dataset):
-            raise DataError(f"{dataset.path}: row index {index} out of range (0..{len(dataset) - 1})")
+    if dataset.row_numbers is None:
+        for index in indices:
+            if not 0 <= index < len(dataset):
+                raise DataError(f"{dataset.path}: row index {index} out of range (0..{len(dataset) - 1})")
+    records = [dataset.record_at(index) for index in indices]
     fmt, suffix = dataset.format, output.suffix.lower()
     if fmt == "hf-dataset" and suffix not in RECORD_SUFFIXES:
         _write_hf_subset(dataset, indices, output)
@@ -68,11 +69,11 @@ def write_subset(
         table = pq.read_table(dataset.path).take(list(indices))
         atomic_write(output, lambda stream: write_parquet_table(table, stream))
     elif fmt == "ieb-label-dict" and suffix == ".json":
-        write_json(output, _ieb_label_dict(dataset, indices, label_field))
+        write_json(output, _ieb_label_dict(records, label_field))
     elif fmt == "json-strings" and suffix == ".json":
-        write_json(output, [dataset.records[i].row[field] for i in indices])
+        write_json(output, [record.row[field] for record in records])
     else:
-        write_records(output, [dataset.records[i].row for i in indices])
+        write_records(output, [record.row for record in records])
     return output
 
 

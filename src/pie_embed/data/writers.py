@@ -115,12 +115,15 @@ class RunningChecksums:
         self._vectors = hashlib.sha256()
 
     def add(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        self.add_texts(texts)
+        self._vectors.update(np.ascontiguousarray(vectors, dtype=np.float32))
+
+    def add_texts(self, texts: Sequence[str]) -> None:
         for text in texts:
             if self.count:
                 self._texts.update(b"\x00")
             self._texts.update(text.encode("utf-8"))
             self.count += 1
-        self._vectors.update(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
 
     @property
     def texts_sha256(self) -> str:
@@ -132,8 +135,8 @@ class RunningChecksums:
 
 
 def array_sha256(embeddings: np.ndarray) -> str:
-    """sha256 of the float32 C-contiguous bytes of an array."""
-    return hashlib.sha256(np.ascontiguousarray(embeddings, dtype=np.float32).tobytes()).hexdigest()
+    """sha256 of the float32 C-contiguous bytes of an array (hashed in place, without a copy of its bytes)."""
+    return hashlib.sha256(np.ascontiguousarray(embeddings, dtype=np.float32)).hexdigest()
 
 
 def manifest_path(path: str | Path) -> Path:

@@ -58,3 +58,11 @@ def make_encoder(
     from pie_embed.embedding.embedder import InstructionEmbedder
 
     return InstructionEmbedder.from_config(config)
+
+
+def default_encoder() -> TextEncoder:
+    """The default model's :class:`~pie_embed.embedding.embedder.InstructionEmbedder`, imported (with
+    torch) only when called, so that tools given a static model never load torch."""
+    from pie_embed.embedding.embedder import InstructionEmbedder
+
+    return InstructionEmbedder()

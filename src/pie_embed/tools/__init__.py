@@ -1,33 +1,74 @@
 """Tools over instruction embeddings: selection, demonstration retrieval, task correlation,
-task identification and task maps."""
+task identification and task maps.
 
-from pie_embed.tools.correlate import CorrelationResult, correlate_files, correlate_vectors
-from pie_embed.tools.identify import Identification, TaskBank, TaskIdentifier
-from pie_embed.tools.neighbors import ExactIndex, FaissHNSWIndex, NeighborIndex, build_index
-from pie_embed.tools.records import FilteredRecord, RecordSelection, select_records
-from pie_embed.tools.retrieve import DemonstrationIndex, few_shot_prompt, leave_one_out_precision
-from pie_embed.tools.select import SelectionResult, select_file, select_instructions
-from pie_embed.tools.task_map import build_task_map, map_file
-from pie_embed.tools.vectors import EmbeddedDataset, embed_dataset
+Names load on first use, so a tool run on a static model never imports torch.
+"""
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pie_embed.tools.correlate import CorrelationResult, correlate_files, correlate_vectors
+    from pie_embed.tools.dedup import approximate_filter
+    from pie_embed.tools.identify import Identification, TaskBank, TaskIdentifier
+    from pie_embed.tools.neighbors import ExactIndex, FaissHNSWIndex, NeighborIndex, build_index
+    from pie_embed.tools.records import FilteredRecord, RecordSelection, select_records
+    from pie_embed.tools.retrieve import DemonstrationIndex, few_shot_prompt, leave_one_out_precision
+    from pie_embed.tools.select import SelectionResult, select_file, select_instructions
+    from pie_embed.tools.task_map import build_task_map, map_file
+    from pie_embed.tools.vectors import EmbeddedDataset, EmbeddedRows, embed_dataset, embed_rows
+
+_LAZY = {
+    "CorrelationResult": "correlate",
+    "correlate_files": "correlate",
+    "correlate_vectors": "correlate",
+    "Identification": "identify",
+    "TaskBank": "identify",
+    "TaskIdentifier": "identify",
+    "ExactIndex": "neighbors",
+    "FaissHNSWIndex": "neighbors",
+    "NeighborIndex": "neighbors",
+    "build_index": "neighbors",
+    "FilteredRecord": "records",
+    "RecordSelection": "records",
+    "select_records": "records",
+    "DemonstrationIndex": "retrieve",
+    "few_shot_prompt": "retrieve",
+    "leave_one_out_precision": "retrieve",
+    "SelectionResult": "select",
+    "select_file": "select",
+    "select_instructions": "select",
+    "build_task_map": "task_map",
+    "map_file": "task_map",
+    "EmbeddedDataset": "vectors",
+    "EmbeddedRows": "vectors",
+    "embed_dataset": "vectors",
+    "embed_rows": "vectors",
+    "approximate_filter": "dedup",
+}
 __all__ = [
     "CorrelationResult",
     "DemonstrationIndex",
     "EmbeddedDataset",
+    "EmbeddedRows",
     "ExactIndex",
-    "FilteredRecord",
     "FaissHNSWIndex",
+    "FilteredRecord",
     "Identification",
     "NeighborIndex",
     "RecordSelection",
     "SelectionResult",
     "TaskBank",
     "TaskIdentifier",
+    "approximate_filter",
     "build_index",
     "build_task_map",
     "correlate_files",
     "correlate_vectors",
     "embed_dataset",
+    "embed_rows",
     "few_shot_prompt",
     "leave_one_out_precision",
     "map_file",
@@ -35,3 +76,11 @@ __all__ = [
     "select_instructions",
     "select_records",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'pie_embed.tools' has no attribute {name!r}")
+    value = getattr(import_module(f"pie_embed.tools.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value

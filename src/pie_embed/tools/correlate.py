@@ -15,8 +15,7 @@ import numpy as np
 
 from pie_embed.data.atomic import atomic_write, atomic_write_text, write_json
 from pie_embed.data.readers import read_instructions
-from pie_embed.embedding.embedder import InstructionEmbedder
-from pie_embed.embedding.encoder import TextEncoder
+from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.errors import ConfigError
 from pie_embed.progress import progress_bar
 from pie_embed.tools.neighbors import nearest_neighbors, one_shot_index
@@ -130,7 +129,7 @@ def correlate_files(
 ) -> CorrelateFilesResult:
     """Embed each dataset (a seeded sample of ``max_rows`` rows when larger), write both matrices as CSV,
     JSON and annotated heatmap PNGs into ``output_dir``."""
-    embedder = embedder or InstructionEmbedder()
+    embedder = embedder or default_encoder()
     names = [Path(p).name.split(".")[0] for p in paths]
     vectors = []
     for path in paths:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from pie_embed.embedding.encoder import TextEncoder
+from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.tools.neighbors import nearest_neighbors
 from pie_embed.tools.select import SelectionResult, select_instructions
@@ -92,10 +92,7 @@ def select_records(
     :func:`~pie_embed.tools.select.select_instructions` (``options``: ``dedup_threshold``, ``seed``, ...)."""
     records = list(records)
     texts = record_texts(records, columns)
-    if embedder is None:
-        from pie_embed.embedding.embedder import InstructionEmbedder
-
-        embedder = InstructionEmbedder()
+    embedder = embedder or default_encoder()
     vectors = unit_rows(embedder.encode(texts)) if texts else np.zeros((0, 1), np.float32)
     selection = select_instructions(vectors, n, method, **options)
     return explain_selection(records, vectors, selection)

@@ -14,9 +14,10 @@ from pie_embed.data.subsets import default_subset_path, write_subset
 from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.errors import ConfigError
 from pie_embed.tools.clustering import kmeans
+from pie_embed.tools.dedup import dedup_filter
 from pie_embed.tools.diversity import greedy_filter
 from pie_embed.tools.neighbors import nearest_neighbors, one_shot_backend, query_blocks
-from pie_embed.tools.vectors import embed_dataset
+from pie_embed.tools.vectors import ROW_BLOCK, embed_rows
 
 Method = Literal["kmeans", "dbscan", "diverse"]
 METHODS: tuple[str, ...] = ("kmeans", "dbscan", "diverse")
@@ -91,13 +92,14 @@ def farthest_first(vectors: np.ndarray, chosen: list[int], count: int, candidate
 def _kmeans_pick(
     vectors: np.ndarray, rows: np.ndarray, n: int, seed: int
 ) -> tuple[list[int], np.ndarray, str]:
-    result = kmeans(vectors[rows], n, seed=seed)
-    sims = np.einsum("ij,ij->i", vectors[rows], result.centroids[result.labels])
-    picks: list[int] = []
-    for cluster in np.unique(result.labels):
-        members = np.flatnonzero(result.labels == cluster)
-        picks.append(int(rows[members[np.argmax(sims[members])]]))
-    return picks, result.labels, result.backend
+    result = kmeans(vectors, n, rows=rows, seed=seed)
+    sims = np.empty(len(rows), np.float32)
+    for start in range(0, len(rows), ROW_BLOCK):
+        block = slice(start, start + ROW_BLOCK)
+        sims[block] = np.einsum("ij,ij->i", vectors[rows[block]], result.centroids[result.labels[block]])
+    order = np.lexsort((sims, result.labels))  # per cluster, its row nearest the centroid last
+    last = np.r_[result.labels[order][1:] != result.labels[order][:-1], True]
+    return [int(r) for r in rows[order[last]]], result.labels, result.backend
 
 
 def radius_graph(vectors: np.ndarray, min_similarity: float, max_neighbors: int) -> Any:
@@ -172,8 +174,11 @@ def select_instructions(
     rows = np.arange(total)
     notes: list[str] = []
     if dedup_threshold is not None:
-        dedup = greedy_filter(vectors, dedup_threshold, show_progress=show_progress)
-        duplicate_of = {i: int(c) for i, c in enumerate(dedup.covered_by) if c != i}
+        dedup, dedup_backend = dedup_filter(vectors, dedup_threshold, show_progress=show_progress)
+        if dedup_backend != "exact":
+            notes.append(f"near-duplicates found through an approximate index ({dedup_backend})")
+        dropped = np.flatnonzero(dedup.covered_by != np.arange(total))
+        duplicate_of = dict(zip(dropped.tolist(), dedup.covered_by[dropped].tolist(), strict=True))
         rows = np.sort(dedup.kept)
         if n > len(rows):
             raise ConfigError(
@@ -255,8 +260,11 @@ def select_file(
     label_tasks: bool = True,
     show_progress: bool = False,
 ) -> SelectFileResult:
-    """Select ``n`` rows of a dataset file and write them in its own format, plus a JSON report."""
-    data = embed_dataset(
+    """Select ``n`` rows of a dataset file and write them in its own format, plus a JSON report.
+
+    The file is read in one streamed pass (vectors and line numbers kept, texts only for the task
+    coverage) and the chosen rows read back in a second, so a file of millions of rows fits in memory."""
+    data = embed_rows(
         path,
         embedder=embedder,
         embeddings=embeddings,
@@ -264,6 +272,7 @@ def select_file(
         input_field=input_field,
         join=join,
         split=split,
+        keep_texts=label_tasks,
         show_progress=show_progress,
     )
     selection = select_instructions(
@@ -277,10 +286,11 @@ def select_file(
         seed=seed,
         show_progress=show_progress,
     )
-    out = Path(output) if output is not None else default_subset_path(data.dataset, "selected")
+    chosen = data.rows_at(selection.indices)
+    out = Path(output) if output is not None else default_subset_path(chosen, "selected")
     report_out = Path(report_path) if report_path is not None else out.with_name(out.name + ".report.json")
     sizes = selection.cluster_sizes
-    records = data.dataset.records
+    lines = data.lines
     report: dict[str, Any] = {
         "input": str(path),
         "output": str(out),
@@ -296,20 +306,21 @@ def select_file(
         "selected_rows": [
             {
                 "row": i,
-                "line": records[i].line,
+                "line": int(lines[i]),
                 "cluster": int(selection.cluster_of[i]),
                 "cluster_size": sizes.get(int(selection.cluster_of[i]), 0),
             }
             for i in selection.indices
         ],
         "duplicates": [
-            {"row": i, "line": records[i].line, "duplicate_of": j} for i, j in selection.duplicate_of.items()
+            {"row": i, "line": int(lines[i]), "duplicate_of": j} for i, j in selection.duplicate_of.items()
         ],
     }
     if label_tasks:
         from pie_embed.labeling import TaskLabeler
 
-        report["tasks"] = task_coverage(data.dataset.texts, selection.indices, TaskLabeler(cache=True))
-    write_subset(data.dataset, selection.indices, out, field=field)
+        assert data.texts is not None
+        report["tasks"] = task_coverage(data.texts, selection.indices, TaskLabeler(cache=True))
+    write_subset(chosen, selection.indices, out, field=field)
     write_json(report_out, report)
     return SelectFileResult(out, report_out, selection, report)

@@ -7,11 +7,19 @@ from pathlib import Path
 
 import numpy as np
 
-from pie_embed.data.readers import InstructionDataset, read_instructions
-from pie_embed.data.writers import read_embeddings, texts_sha256
-from pie_embed.embedding.embedder import InstructionEmbedder
-from pie_embed.embedding.encoder import TextEncoder
+from pie_embed.data.readers import (
+    InstructionDataset,
+    detect_format,
+    iter_instructions,
+    read_instructions,
+    read_rows_at,
+)
+from pie_embed.data.writers import RunningChecksums, read_embeddings, texts_sha256
+from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.errors import DataError
+from pie_embed.progress import progress_bar
+
+ROW_BLOCK = 65_536
 
 
 @dataclass
@@ -26,11 +34,127 @@ class EmbeddedDataset:
         return len(self.dataset)
 
 
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """float32 rows scaled to length 1 (all-zero rows stay zero), so inner product is cosine."""
+def unit_rows(vectors: np.ndarray, *, in_place: bool = False) -> np.ndarray:
+    """float32 rows scaled to length 1 (all-zero rows stay zero), so inner product is cosine.
+
+    ``in_place`` scales a writable float32 C-contiguous array itself, block by block (no second copy of
+    a million rows); other arrays are copied first."""
     array = np.ascontiguousarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(array, axis=1, keepdims=True)
-    return array / np.where(norms > 0, norms, 1.0)
+    if not (in_place and array is vectors and array.flags.writeable):
+        array = array.copy() if array is vectors else array
+    for start in range(0, len(array), ROW_BLOCK):
+        block = array[start : start + ROW_BLOCK]
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        block /= np.where(norms > 0, norms, 1.0)
+    return array
+
+
+@dataclass
+class EmbeddedRows:
+    """A file's unit vectors with its rows left in the file: what the tools hold for inputs too large to
+    keep as records (a million rows of records take about a gigabyte). ``lines[i]`` is row i's line (or
+    row number) for reports; ``texts`` is kept only when asked for; :meth:`rows_at` reads rows back."""
+
+    path: Path
+    format: str
+    lines: np.ndarray
+    vectors: np.ndarray
+    settings: dict[str, object]
+    read_options: dict[str, object]
+    texts: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def rows_at(self, rows: list[int]) -> InstructionDataset:
+        """The records of file rows ``rows``, read in one more pass over the file."""
+        return read_rows_at(self.path, rows, **self.read_options)  # type: ignore[arg-type]
+
+
+def _check_embeddings(
+    embeddings: str | Path, path: str | Path, count: int, sha256: str, field: str, join: str
+) -> tuple[np.ndarray, dict[str, object]]:
+    """The vectors of a `pie embed` output, checked to be of ``count`` texts hashing to ``sha256``."""
+    vectors, manifest = read_embeddings(embeddings)
+    if manifest.count != count:
+        raise DataError(
+            f"{embeddings}: has {manifest.count} embeddings but {path} has {count} rows; "
+            "re-run pie embed on this file"
+        )
+    if manifest.texts_sha256 and manifest.texts_sha256 != sha256:
+        raise DataError(
+            f"{embeddings}: was made from other texts than {path} (field {field!r}, join {join!r}); "
+            "re-run pie embed on this file with the same --field/--join"
+        )
+    settings: dict[str, object] = {
+        "model": manifest.model,
+        "prompt": manifest.prompt,
+        "pooling": manifest.pooling,
+        "embeddings": str(embeddings),
+    }
+    return vectors, settings
+
+
+def _encoder_settings(embedder: TextEncoder) -> dict[str, object]:
+    described = embedder.describe()
+    return {k: described.get(k) for k in ("model", "prompt", "pooling", "max_length")}
+
+
+def embed_rows(
+    path: str | Path,
+    *,
+    embedder: TextEncoder | None = None,
+    embeddings: str | Path | None = None,
+    field: str = "instruction",
+    input_field: str = "input",
+    join: str = "none",
+    split: str | None = None,
+    keep_texts: bool = False,
+    chunk_rows: int = 50_000,
+    show_progress: bool = False,
+) -> EmbeddedRows:
+    """:func:`embed_dataset` in one streamed pass of ``chunk_rows`` records at a time, holding only the
+    vectors, each row's line and (``keep_texts``) its text: for files of millions of rows."""
+    options: dict[str, object] = {"field": field, "input_field": input_field, "join": join, "split": split}
+    lines: list[int] = []
+    texts: list[str] = []
+    parts: list[np.ndarray] = []
+    checksums = RunningChecksums()
+    # given vectors win over a given model, as in embed_dataset
+    embedder = None if embeddings is not None else embedder or default_encoder()
+    with progress_bar(None, "embedding" if embeddings is None else "reading", show_progress) as advance:
+        for chunk in iter_instructions(path, chunk_rows=chunk_rows, **options):  # type: ignore[arg-type]
+            chunk_texts = [r.text for r in chunk]
+            lines.extend(r.line for r in chunk)
+            if keep_texts:
+                texts.extend(chunk_texts)
+            if embedder is None:
+                checksums.add_texts(chunk_texts)
+            else:
+                parts.append(unit_rows(embedder.encode(chunk_texts), in_place=True))
+            advance(len(chunk))
+    if embedder is None:
+        assert embeddings is not None
+        sha256 = checksums.texts_sha256
+        vectors, settings = _check_embeddings(embeddings, path, len(lines), sha256, field, join)
+        vectors = unit_rows(vectors, in_place=True)
+    else:
+        vectors = np.empty((len(lines), parts[0].shape[1]), np.float32)
+        start = 0
+        while parts:  # each part is freed once copied, so the rows are held about once
+            part = parts.pop(0)
+            vectors[start : start + len(part)] = part
+            start += len(part)
+        settings = _encoder_settings(embedder)
+    return EmbeddedRows(
+        Path(path),
+        detect_format(path),
+        np.asarray(lines, np.int64),
+        vectors,
+        settings,
+        options,
+        texts if keep_texts else None,
+    )
 
 
 def embed_dataset(
@@ -52,26 +176,8 @@ def embed_dataset(
     )
     texts = dataset.texts
     if embeddings is not None:
-        vectors, manifest = read_embeddings(embeddings)
-        if manifest.count != len(texts):
-            raise DataError(
-                f"{embeddings}: has {manifest.count} embeddings but {path} has {len(texts)} rows; "
-                "re-run pie embed on this file"
-            )
-        if manifest.texts_sha256 and manifest.texts_sha256 != texts_sha256(texts):
-            raise DataError(
-                f"{embeddings}: was made from other texts than {path} (field {field!r}, join {join!r}); "
-                "re-run pie embed on this file with the same --field/--join"
-            )
-        settings: dict[str, object] = {
-            "model": manifest.model,
-            "prompt": manifest.prompt,
-            "pooling": manifest.pooling,
-            "embeddings": str(embeddings),
-        }
-        return EmbeddedDataset(dataset, unit_rows(vectors), settings)
-    embedder = embedder or InstructionEmbedder()
+        vectors, settings = _check_embeddings(embeddings, path, len(texts), texts_sha256(texts), field, join)
+        return EmbeddedDataset(dataset, unit_rows(vectors, in_place=True), settings)
+    embedder = embedder or default_encoder()
     vectors = embedder.encode(texts, show_progress_bar=show_progress)
-    described = embedder.describe()
-    settings = {k: described.get(k) for k in ("model", "prompt", "pooling", "max_length")}
-    return EmbeddedDataset(dataset, unit_rows(vectors), settings)
+    return EmbeddedDataset(dataset, unit_rows(vectors, in_place=True), _encoder_settings(embedder))
