@@ -6,11 +6,13 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from pie_embed.embedding.config import DEFAULTS
 from pie_embed.errors import PieError
 
 app = typer.Typer(
@@ -25,6 +27,29 @@ console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True)
 
 ModelOption = Annotated[str, typer.Option("--model", "-m", help="Alias, local directory or HF id.")]
+FastOption = Annotated[
+    bool,
+    typer.Option(
+        "--fast",
+        help="On large inputs (50k rows or more) use the static tier pie-static instead of the default "
+        "model; the choice is printed. A model named with -m is kept.",
+    ),
+]
+
+
+def fast_choice(model: str, paths: list[Path], split: str | None = None, max_rows: int | None = None) -> str:
+    """The model --fast picks for ``paths`` (the largest row count, capped at ``max_rows``, decides),
+    printed."""
+    from pie_embed.data.readers import count_rows
+    from pie_embed.embedding.static import fast_model
+
+    rows = max(count_rows(path, split) for path in paths) if model == DEFAULTS.model else 0
+    rows = rows if max_rows is None else min(rows, max_rows)
+    chosen, reason = fast_model(model, DEFAULTS.model, rows)
+    console.print(reason, highlight=False)
+    return chosen
+
+
 PromptOption = Annotated[
     str | None,
     typer.Option(

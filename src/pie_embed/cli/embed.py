@@ -10,6 +10,7 @@ import typer
 from pie_embed.cli.app import (
     BatchOption,
     EngineOption,
+    FastOption,
     FieldOption,
     InputFieldOption,
     InstructionOnlyOption,
@@ -21,6 +22,7 @@ from pie_embed.cli.app import (
     WorkersOption,
     app,
     console,
+    fast_choice,
     friendly_errors,
 )
 from pie_embed.embedding.config import DEFAULTS
@@ -43,6 +45,7 @@ def embed(
         bool, typer.Option("--shards", help="Write a folder of shards, whatever the output's name.")
     ] = False,
     model: ModelOption = DEFAULTS.model,
+    fast: FastOption = False,
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
     field: FieldOption = "instruction",
@@ -83,6 +86,8 @@ def embed(
     """Embed every instruction of a dataset: vectors plus a manifest. A folder output streams any size."""
     from pie_embed.embedding.job import embed_to
 
+    if fast:
+        model = fast_choice(model, [input_path], split)
     config = DEFAULTS.replace(
         model=model,
         prompt=prompt,

@@ -12,6 +12,7 @@ import typer
 from pie_embed.cli.app import (
     BatchOption,
     EngineOption,
+    FastOption,
     FieldOption,
     InputFieldOption,
     ModelOption,
@@ -21,6 +22,7 @@ from pie_embed.cli.app import (
     WorkersOption,
     app,
     console,
+    fast_choice,
     friendly_errors,
 )
 from pie_embed.embedding.config import DEFAULTS
@@ -92,6 +94,7 @@ def select(
     ] = False,
     embeddings: EmbeddingsOption = None,
     model: ModelOption = DEFAULTS.model,
+    fast: FastOption = False,
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
     field: FieldOption = "instruction",
@@ -105,6 +108,9 @@ def select(
 ) -> None:
     """Select N instructions (data selection; on a test set, test-set compression)."""
     from pie_embed.tools.select import select_file
+
+    if fast and embeddings is None:
+        model = fast_choice(model, [data], split)
 
     result = select_file(
         data,
@@ -221,6 +227,7 @@ def correlate(
         typer.Option("--max-rows", min=1, help="Seeded sample of at most this many rows per dataset."),
     ] = None,
     model: ModelOption = DEFAULTS.model,
+    fast: FastOption = False,
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
     field: FieldOption = "instruction",
@@ -231,6 +238,9 @@ def correlate(
 ) -> None:
     """Task correlation between datasets: Wasserstein distance and coverage matrices with heatmaps."""
     from pie_embed.tools.correlate import correlate_files
+
+    if fast:
+        model = fast_choice(model, list(datasets), max_rows=max_rows)
 
     result = correlate_files(
         [str(p) for p in datasets],
@@ -309,6 +319,7 @@ def task_map(
     ] = 20_000,
     embeddings: EmbeddingsOption = None,
     model: ModelOption = DEFAULTS.model,
+    fast: FastOption = False,
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
     field: FieldOption = "instruction",
@@ -317,6 +328,9 @@ def task_map(
 ) -> None:
     """A 2-D task map of a dataset as interactive HTML and PNG."""
     from pie_embed.tools.task_map import map_file
+
+    if fast and embeddings is None:
+        model = fast_choice(model, [data])
 
     result = map_file(
         data,

@@ -44,6 +44,7 @@ __all__ = [
     "detect_format",
     "iter_instructions",
     "join_text",
+    "count_rows",
     "read_instructions",
     "read_pairs",
     "read_rows_at",
@@ -262,6 +263,21 @@ def read_rows_at(
     if len(found) < len(wanted):
         raise DataError(f"{path}: row index {wanted[len(found)]} out of range (the file has fewer rows)")
     return InstructionDataset(records=kept, path=path, format=fmt, row_numbers=found)
+
+
+def count_rows(path: str | Path, split: str | None = None) -> int:
+    """How many rows a file holds, cheaply where the format allows (JSONL lines, Parquet metadata, a saved
+    dataset's length); other formats are read once."""
+    path = Path(path)
+    fmt = detect_format(path)
+    if fmt == "jsonl":
+        with path.open("rb") as stream:
+            return sum(1 for line in stream if line.strip())
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    return sum(len(chunk) for chunk in iter_instructions(path, split=split, chunk_rows=50_000))
 
 
 def iter_instructions(

@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 
 from pie_embed.data.atomic import atomic_write, atomic_write_text, write_json
-from pie_embed.data.readers import read_instructions
+from pie_embed.data.readers import count_rows, read_rows_at
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.errors import ConfigError
 from pie_embed.progress import progress_bar
 from pie_embed.tools.neighbors import nearest_neighbors, one_shot_index
-from pie_embed.tools.vectors import unit_rows
+from pie_embed.tools.vectors import embed_rows, unit_rows
 
 
 @dataclass
@@ -132,12 +132,15 @@ def correlate_files(
     embedder = embedder or default_encoder()
     names = [Path(p).name.split(".")[0] for p in paths]
     vectors = []
-    for path in paths:
-        texts = read_instructions(path, field=field).texts
-        if max_rows is not None and len(texts) > max_rows:
-            keep = np.sort(np.random.default_rng(seed).choice(len(texts), max_rows, replace=False))
-            texts = [texts[i] for i in keep]
-        vectors.append(unit_rows(embedder.encode(texts, show_progress_bar=show_progress)))
+    for path in paths:  # streamed: no dataset's records are held, only its (sampled) vectors
+        if max_rows is not None and (total := count_rows(path)) > max_rows:
+            keep = np.sort(np.random.default_rng(seed).choice(total, max_rows, replace=False))
+            texts = read_rows_at(path, keep.tolist(), field=field).texts
+            vectors.append(unit_rows(embedder.encode(texts, show_progress_bar=show_progress)))
+        else:
+            vectors.append(
+                embed_rows(path, embedder=embedder, field=field, show_progress=show_progress).vectors
+            )
     result = correlate_vectors(vectors, names, show_progress=show_progress)
     out = Path(output_dir)
     files = [out / "wasserstein.csv", out / "coverage.csv", out / "correlation.json"]

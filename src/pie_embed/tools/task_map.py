@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from pie_embed.data.atomic import atomic_write, atomic_write_text
-from pie_embed.embedding.encoder import TextEncoder
+from pie_embed.data.readers import count_rows, read_rows_at
+from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
 from pie_embed.tools.clustering import kmeans
-from pie_embed.tools.vectors import embed_dataset
+from pie_embed.tools.vectors import embed_rows, unit_rows
 
 PROJECTIONS: tuple[str, ...] = ("tsne", "umap", "pca")
 COLOR_BY: tuple[str, ...] = ("task", "label", "cluster")
@@ -72,11 +73,16 @@ def build_task_map(
     seed: int = 0,
 ) -> TaskMap:
     """Project (a seeded sample of at most ``max_points``) rows and keep their texts and groups."""
-    rows = np.arange(len(vectors))
-    if len(rows) > max_points:
-        rows = np.sort(np.random.default_rng(seed).choice(len(rows), max_points, replace=False))
+    rows = sample_rows(len(vectors), max_points, seed)
     xy = project(vectors[rows], projection, seed)
     return TaskMap(xy, rows, [groups[i] for i in rows], [texts[i] for i in rows], projection, len(vectors))
+
+
+def sample_rows(total: int, max_points: int, seed: int) -> np.ndarray:
+    """All rows, or a seeded sorted sample of ``max_points`` of them."""
+    if total <= max_points:
+        return np.arange(total)
+    return np.sort(np.random.default_rng(seed).choice(total, max_points, replace=False))
 
 
 def _legend_groups(groups: list[str]) -> list[str]:
@@ -207,33 +213,45 @@ def map_file(
     output = Path(output)
     if output.suffix.lower() != ".html":
         raise ConfigError(f"{output}: the map is written as HTML; give a .html path")
-    data = embed_dataset(
-        path,
-        embedder=embedder,
-        embeddings=embeddings,
-        field=field,
-        label_field=label_field,
-        show_progress=show_progress,
-    )
-    texts = data.dataset.texts
+    # only the drawn rows are read, embedded and labelled; all rows only for clusters or given vectors
+    if color_by == "cluster" or embeddings is not None:
+        data = embed_rows(
+            path,
+            embedder=embedder,
+            embeddings=embeddings,
+            field=field,
+            label_field=label_field,
+            show_progress=show_progress,
+        )
+        total = len(data)
+        rows = sample_rows(total, max_points, seed)
+        chosen = data.rows_at(rows.tolist())
+        vectors = data.vectors[rows]
+        if color_by == "cluster":
+            labels = kmeans(data.vectors, min(clusters, total), seed=seed).labels[rows]
+    else:
+        total = count_rows(path)
+        rows = sample_rows(total, max_points, seed)
+        chosen = read_rows_at(path, rows.tolist(), field=field, label_field=label_field)
+        vectors = unit_rows(
+            (embedder or default_encoder()).encode(chosen.texts, show_progress_bar=show_progress)
+        )
+    texts = chosen.texts
     if color_by == "label":
-        missing = [r.line for r in data.dataset.records if r.label is None]
+        missing = [r.line for r in chosen.records if r.label is None]
         if missing:
             raise DataError(
                 f"{path}: line {missing[0]}: no {label_field!r} field to colour by (use --color task)"
             )
-        groups = [str(label) for label in data.dataset.labels]
+        groups = [str(label) for label in chosen.labels]
     elif color_by == "task":
         from pie_embed.labeling import TaskLabeler
 
         found = TaskLabeler(cache=True).label_many(texts, show_progress=show_progress)
         groups = [t.label or "(no task found)" for t in found]
     else:
-        labels = kmeans(data.vectors, min(clusters, len(texts)), seed=seed).labels
         groups = [f"cluster {c}" for c in labels]
-    task_map = build_task_map(
-        data.vectors, texts, groups, projection=projection, max_points=max_points, seed=seed
-    )
+    task_map = TaskMap(project(vectors, projection, seed), rows, groups, texts, projection, total)
     png = output.with_suffix(".png")
     write_html(task_map, output, color_by)
     write_png(task_map, png, color_by)

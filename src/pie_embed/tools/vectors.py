@@ -106,6 +106,7 @@ def embed_rows(
     embedder: TextEncoder | None = None,
     embeddings: str | Path | None = None,
     field: str = "instruction",
+    label_field: str = "label",
     input_field: str = "input",
     join: str = "none",
     split: str | None = None,
@@ -115,7 +116,13 @@ def embed_rows(
 ) -> EmbeddedRows:
     """:func:`embed_dataset` in one streamed pass of ``chunk_rows`` records at a time, holding only the
     vectors, each row's line and (``keep_texts``) its text: for files of millions of rows."""
-    options: dict[str, object] = {"field": field, "input_field": input_field, "join": join, "split": split}
+    options: dict[str, object] = {
+        "field": field,
+        "label_field": label_field,
+        "input_field": input_field,
+        "join": join,
+        "split": split,
+    }
     lines: list[int] = []
     texts: list[str] = []
     parts: list[np.ndarray] = []
