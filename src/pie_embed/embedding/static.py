@@ -67,11 +67,8 @@ def fast_model(model: str, default: str, rows: int) -> tuple[str, str]:
     if model != default:
         return model, f"--fast: keeping the model you named, {model}"
     if rows < FAST_FROM:
-        return model, f"--fast: {rows:,} rows (under {FAST_FROM:,}): keeping {model}"
-    return (
-        FAST_MODEL,
-        f"--fast: {rows:,} rows (at least {FAST_FROM:,}): using the static tier {FAST_MODEL}, not {model}",
-    )
+        return model, f"--fast: {rows:,} rows (under {FAST_FROM:,}): keeping the default model"
+    return FAST_MODEL, f"--fast: {rows:,} rows (at least {FAST_FROM:,}): using the static tier {FAST_MODEL}"
 
 
 def is_static_model(name: str) -> bool:

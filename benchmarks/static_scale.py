@@ -1,0 +1,168 @@
+"""The static tier at scale: `pie select --dedup`, `pie map` and `pie correlate` on 100k and 1M rows
+with --fast (pie-static), against semhash's near-duplicate removal on the same static model.
+
+    bash scripts/install.sh --bench && .venv/bin/pie static build --data ../shared
+    .venv/bin/python benchmarks/static_scale.py                  # -> results/static_scale.json
+    .venv/bin/python benchmarks/static_scale.py --sizes 100000   # a subset
+    .venv/bin/python benchmarks/static_scale.py --markdown       # the BENCHMARKS.md table
+
+Inputs are embed_scale.py's synthetic rows (benchmarks/.data/, git-ignored): an instruction of a
+../shared/corpora row joined with the first sentence of another. Every run is a fresh process: wall time
+and peak resident memory of its process tree (sampled every 0.2 s), so reading the file, embedding, the
+index and the output are all counted. Jobs:
+- select: `pie select DATA -n 10000 --dedup 0.95 --fast --no-labels` (embed + dedup + k-means, one command)
+- map: `pie map DATA --fast --color cluster --projection pca` (k-means over all rows, 20k drawn)
+- correlate: `pie correlate FIRST_HALF SECOND_HALF --fast` (the file cut in two)
+- dedup-pie / dedup-semhash: near-duplicate removal alone at cosine 0.95, both embedding with pie-static
+  in-process: pie-embed's `dedup_filter` against `SemHash.from_records(...).self_deduplicate(0.95)`
+  (its default usearch index); the kept counts are compared.
+Rows already in the JSON are skipped, so the script can be stopped and rerun.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from embed_scale import DATA, PIE, ROOT, synthesise, tree_rss  # noqa: E402
+
+from pie_embed.benchmark.machine import machine_info  # noqa: E402
+
+JOBS = ("select", "map", "correlate", "dedup-pie", "dedup-semhash")
+
+DEDUP = """
+import json, sys, time
+from pie_embed.embedding.static import StaticEncoder
+texts = [json.loads(line)["instruction"] for line in open(sys.argv[1], encoding="utf-8")]
+encoder = StaticEncoder("pie-static")
+started = time.perf_counter()
+if sys.argv[2] == "pie":
+    from pie_embed.tools.dedup import dedup_filter
+    from pie_embed.tools.vectors import unit_rows
+    kept = len(dedup_filter(unit_rows(encoder.encode(texts), in_place=True), 0.95)[0].kept)
+else:
+    from semhash import SemHash
+    kept = len(SemHash.from_records(texts, model=encoder).self_deduplicate(threshold=0.95).selected)
+print(json.dumps({"kept": kept, "in_process_s": round(time.perf_counter() - started, 1)}))
+"""
+
+
+def halves(source: Path) -> tuple[Path, Path]:
+    first, second = (source.with_name(f"{source.stem}_{half}.jsonl") for half in ("first", "second"))
+    if not second.exists():
+        lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+        first.write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
+        second.write_text("".join(lines[len(lines) // 2 :]), encoding="utf-8")
+    return first, second
+
+
+def command(job: str, source: Path, out: Path) -> list[str]:
+    if job == "select":
+        return [
+            PIE,
+            "select",
+            str(source),
+            "-n",
+            "10000",
+            "--dedup",
+            "0.95",
+            "--fast",
+            "--no-labels",
+            "-o",
+            str(out / "s.jsonl"),
+        ]
+    if job == "map":
+        return [
+            PIE,
+            "map",
+            str(source),
+            "-o",
+            str(out / "m.html"),
+            "--fast",
+            "--color",
+            "cluster",
+            "--projection",
+            "pca",
+        ]
+    if job == "correlate":
+        return [PIE, "correlate", *map(str, halves(source)), "-o", str(out), "--fast"]
+    return [sys.executable, "-c", DEDUP, str(source), job.split("-")[1]]
+
+
+def measure(job: str, rows: int, limit_s: float) -> dict[str, Any]:
+    source = synthesise(rows)
+    out = DATA / f"static_{job}_{rows}"
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command(job, source, out), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        if time.perf_counter() - started > limit_s:
+            process.kill()
+            break
+        time.sleep(0.2)
+    seconds = time.perf_counter() - started
+    log = (process.stdout.read() if process.stdout else "").strip().splitlines()
+    row: dict[str, Any] = {
+        "job": job,
+        "rows": rows,
+        "status": process.returncode,
+        "seconds": round(seconds, 1),
+        "peak_rss_gb": round(peak / 1e9, 2),
+        "log": [line for line in log if not line.startswith("WARNING")][-3:],
+    }
+    if job.startswith("dedup") and process.returncode == 0:
+        row.update(json.loads(log[-1]))
+    return row
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| job | rows | time (s) | peak RSS (GB) | kept after dedup | status |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in sorted(results, key=lambda r: (r["rows"], JOBS.index(r["job"]))):
+        kept = f"{r['kept']:,}" if "kept" in r else ""
+        status = (
+            "ok" if r["status"] == 0 else f"stopped at {r['seconds']} s" if r["status"] == -9 else r["status"]
+        )
+        lines.append(
+            f"| {r['job']} | {r['rows']:,} | {r['seconds']} | {r['peak_rss_gb']} | {kept} | {status} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--jobs", nargs="+", choices=JOBS, default=list(JOBS))
+    parser.add_argument("--limit-s", type=float, default=900)
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "static_scale.json")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+    results = json.loads(args.json.read_text()) if args.json.exists() else []
+    if not args.markdown:
+        for rows in args.sizes:
+            for job in args.jobs:
+                if any(r["rows"] == rows and r["job"] == job and r["status"] == 0 for r in results):
+                    continue
+                row = {**measure(job, rows, args.limit_s), "machine": machine_info()}
+                results = [r for r in results if not (r["rows"] == rows and r["job"] == job)] + [row]
+                args.json.write_text(json.dumps(results, indent=2) + "\n")
+                print(json.dumps({k: v for k, v in row.items() if k != "machine"}), flush=True)
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()
