@@ -81,7 +81,15 @@ def onnx_session(embedder: InstructionEmbedder, folder: Path, int8: bool) -> Any
             str(raw), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size
         )
         optimized.save_model_to_file(str(fused))
-        quantize_dynamic(str(fused), str(quantised), weight_type=QuantType.QInt8)
+        import onnx
+
+        # the fused operators are in onnxruntime's domain, where shape inference finds no type
+        quantize_dynamic(
+            str(fused),
+            str(quantised),
+            weight_type=QuantType.QInt8,
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = torch.get_num_threads()
     return onnxruntime.InferenceSession(

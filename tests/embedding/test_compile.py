@@ -80,3 +80,21 @@ def test_a_failing_compiled_model_falls_back(tiny_encoder, monkeypatch, caplog) 
     with caplog.at_level(logging.WARNING):
         np.testing.assert_allclose(embedder.encode(TEXTS), reference, atol=1e-6)
     assert "inductor exploded" in caplog.text and embedder.torch_compile is False
+
+
+def test_non_finite_compiled_output_falls_back_to_eager(tiny_encoder, monkeypatch, caplog) -> None:
+    def broken(model):
+        def run(**inputs):
+            output = model(**inputs)
+            output.last_hidden_state = output.last_hidden_state * float("nan")
+            return output
+
+        return run
+
+    monkeypatch.setattr(embedder_module, "compile_model", broken)
+    eager = InstructionEmbedder(tiny_encoder, precision="fp32", torch_compile=False).encode(TEXTS)
+    embedder = InstructionEmbedder(tiny_encoder, precision="fp32", torch_compile=True)
+    with caplog.at_level(logging.WARNING):
+        vectors = embedder.encode(TEXTS)
+    np.testing.assert_allclose(vectors, eager, atol=1e-5)
+    assert embedder.torch_compile is False and "non-finite" in caplog.text

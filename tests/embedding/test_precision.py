@@ -37,3 +37,24 @@ def test_bf16_vectors_stay_close_and_have_their_own_cache_key(tiny_encoder) -> N
     cosines = (fp32.encode(texts) * bf16.encode(texts)).sum(axis=1)
     assert np.all(cosines > 0.99)
     assert fp32.config_key != bf16.config_key and bf16.describe()["precision"] == "bf16"
+
+
+def test_int8_quantises_the_linear_layers_and_stays_close_to_fp32(tiny_encoder_dir) -> None:
+    import torch
+
+    texts = ["Sort the list of numbers.", "Write a poem about the sea.", "Translate this into French."]
+    fp32 = InstructionEmbedder(str(tiny_encoder_dir), precision="fp32")
+    int8 = InstructionEmbedder(str(tiny_encoder_dir), precision="int8", torch_compile=True)
+    assert int8.precision == "int8" and int8.torch_compile is False  # int8 runs uncompiled
+    linears = [m for m in int8.loaded.model.modules() if isinstance(m, torch.nn.Linear)]
+    assert linears == []  # every one replaced by its dynamically quantised version
+    cosines = np.sum(fp32.encode(texts) * int8.encode(texts), axis=1)
+    assert cosines.min() > 0.98
+    assert int8.describe()["precision"] == "int8" and int8.config_key != fp32.config_key
+
+
+def test_int8_of_a_shared_model_leaves_it_alone(tiny_encoder) -> None:
+    import torch
+
+    InstructionEmbedder(tiny_encoder, precision="int8")
+    assert any(isinstance(m, torch.nn.Linear) for m in tiny_encoder.model.modules())

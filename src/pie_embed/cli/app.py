@@ -71,7 +71,8 @@ PrecisionOption = Annotated[
     typer.Option(
         "--precision",
         help="auto (bf16 where the CPU has AMX/AVX512-BF16, else fp32; PIE_PRECISION overrides), "
-        "fp32 or bf16.",
+        "fp32, bf16, or int8 (dynamically quantised linear layers: 4.4x fp32 on an AVX-512 VNNI CPU, "
+        "ICT/IIS within 0.01).",
     ),
 ]
 EngineOption = Annotated[
