@@ -7,7 +7,8 @@
 Side by side in one process, alternating round by round (this machine's speed drifts):
 - sentence-transformers: ``SentenceTransformer(folder).encode(texts, batch_size=32)``, fp32, what a user
   would pick;
-- pie-embed ``precision="fp32"`` and ``precision="auto"`` (bf16 where the CPU has AMX / AVX512-BF16),
+- pie-embed ``precision="fp32"``, ``precision="int8"`` (opt-in) and ``precision="auto"`` (bf16 where
+  the CPU has AMX / AVX512-BF16),
   both with length buckets and its default batch of 64, and "auto+compile": the same with
   ``torch_compile=True``, what pie-embed does for large jobs (its compile time is reported apart, with
   the number of texts after which it pays back).
@@ -104,6 +105,7 @@ def measure_model(
 ) -> dict[str, Any]:
     embedders = {p: InstructionEmbedder(name, precision=p, torch_compile=False) for p in ("fp32", "auto")}
     embedders["auto+compile"] = InstructionEmbedder(name, precision="auto", torch_compile=True)
+    embedders["int8"] = InstructionEmbedder(name, precision="int8")
     fast = embedders["auto"]
     runners = {f"pie-embed {p}": embedder_runner(e) for p, e in embedders.items()}
     started = time.perf_counter()
@@ -143,6 +145,8 @@ def measure_model(
     for precision, embedder in embedders.items():
         label = f"pie-embed {precision}"
         achieved = row["texts_per_s"][label] * mean_tokens * per_token / 1e9
+        if embedder.precision == "int8":
+            continue  # no int8 peak is measured
         peak = peaks["bf16" if embedder.precision == "bf16" else "fp32"]
         row.setdefault("compute_bound_fraction", {})[label] = round(achieved / peak, 3)
     scores = {p: quality(e, ieb) for p, e in embedders.items()}
@@ -162,6 +166,7 @@ def measure_model(
             ("auto+compile", "speedup_vs_sentence_transformers"),
             ("auto", "speedup_vs_sentence_transformers_uncompiled"),
             ("fp32", "fp32_speedup_vs_sentence_transformers"),
+            ("int8", "int8_speedup_vs_sentence_transformers"),
         ):
             row[key] = round(row["texts_per_s"][f"pie-embed {label}"] / baseline, 2)
         saved_per_text = (
@@ -239,6 +244,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for key in (
         "speedup_vs_sentence_transformers",
         "speedup_vs_sentence_transformers_uncompiled",
+        "int8_speedup_vs_sentence_transformers",
         "ict_ari_delta",
         "iis_spearman_delta",
     ):
