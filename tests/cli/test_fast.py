@@ -44,3 +44,12 @@ def test_without_fast_nothing_is_counted_or_switched(tiny_encoder_dir, tmp_path,
     result = runner.invoke(app, ["select", str(data), "-n", "2", "--no-labels", "-m", str(tiny_encoder_dir)])
     assert result.exit_code == 0, result.output
     assert "--fast" not in result.output
+
+
+def test_fast_counts_rows_by_the_named_field(tmp_path, monkeypatch):
+    monkeypatch.setattr(static, "FAST_FROM", 3)
+    monkeypatch.setenv("PIE_EMBED_CACHE", str(tmp_path / "cache"))
+    data = tmp_path / "d.csv"
+    data.write_text("text,id\n" + "".join(f"Write poem {i}.,{i}\n" for i in range(4)))
+    result = runner.invoke(app, ["select", str(data), "-n", "2", "--no-labels", "--field", "text", "--fast"])
+    assert "--fast: 4 rows (at least 3)" in result.output, result.output

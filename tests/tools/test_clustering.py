@@ -56,3 +56,8 @@ def test_two_level_kmeans_recovers_groups_and_counts(blobs):
 )
 def test_split_counts(sizes, k, expected):
     assert split_counts(np.array(sizes), k).tolist() == expected
+
+
+def test_split_counts_needs_a_cluster_per_group():
+    with pytest.raises(ConfigError, match="cannot share 2 clusters among 4"):
+        split_counts(np.array([1, 1, 1, 10]), 2)

@@ -2,7 +2,13 @@ import numpy as np
 import pytest
 
 from pie_embed.errors import ConfigError
-from pie_embed.tools.dedup import approximate_filter, dedup_filter, greedy_over_pairs, similar_pairs
+from pie_embed.tools.dedup import (
+    approximate_filter,
+    dedup_filter,
+    greedy_over_pairs,
+    identical_rows,
+    similar_pairs,
+)
 from pie_embed.tools.diversity import greedy_filter
 from pie_embed.tools.vectors import unit_rows
 
@@ -59,3 +65,27 @@ def test_dedup_filter_switches_on_size(near_copies):
 def test_threshold_is_checked(near_copies):
     with pytest.raises(ConfigError, match="between -1 and 1"):
         approximate_filter(near_copies, 2.0)
+
+
+@pytest.mark.parametrize("rows", [0, 1, 50])
+def test_no_pairs_at_all_keeps_every_row(rows):
+    vectors = np.eye(max(rows, 1), 64, dtype=np.float32)[:rows]
+    result = approximate_filter(vectors, 0.95)
+    assert result.kept.tolist() == list(range(rows))
+
+
+def test_thousands_of_copies_of_one_row_make_no_pairs(near_copies):
+    copies = np.repeat(near_copies[:1], 5000, axis=0)
+    vectors = np.concatenate([near_copies[:500], copies])
+    earlier, _, _ = similar_pairs(
+        vectors, 0.95, rows=np.flatnonzero(identical_rows(vectors) == np.arange(len(vectors)))
+    )
+    assert len(earlier) < 1000  # without setting copies aside: 12.5M pairs
+    result = approximate_filter(vectors, 0.95)
+    assert result.kept.tolist() == greedy_filter(vectors, 0.95).kept.tolist()
+    assert (result.covered_by[500:] == 0).all()
+
+
+def test_identical_rows_point_to_the_first_copy():
+    vectors = np.eye(3, dtype=np.float32)[[1, 0, 1, 2, 0, 1]]
+    assert identical_rows(vectors).tolist() == [0, 1, 0, 3, 1, 0]

@@ -52,3 +52,12 @@ def test_unit_rows_in_place_scales_the_array_itself():
     frozen = np.array([[3.0, 4.0]], np.float32)
     frozen.flags.writeable = False
     assert unit_rows(frozen, in_place=True) is not frozen
+
+
+def test_unit_rows_never_writes_through_a_memory_map_unless_asked(tmp_path):
+    np.save(tmp_path / "v.npy", np.array([[3.0, 4.0]], np.float32))
+    mapped = np.load(tmp_path / "v.npy", mmap_mode="r")
+    assert np.allclose(unit_rows(mapped), [[0.6, 0.8]])
+    private = np.load(tmp_path / "v.npy", mmap_mode="c")
+    unit_rows(private)
+    assert private.tolist() == [[3.0, 4.0]]

@@ -37,13 +37,15 @@ FastOption = Annotated[
 ]
 
 
-def fast_choice(model: str, paths: list[Path], split: str | None = None, max_rows: int | None = None) -> str:
+def fast_choice(
+    model: str, paths: list[Path], field: str, split: str | None = None, max_rows: int | None = None
+) -> str:
     """The model --fast picks for ``paths`` (the largest row count, capped at ``max_rows``, decides),
     printed."""
     from pie_embed.data.readers import count_rows
     from pie_embed.embedding.static import fast_model
 
-    rows = max(count_rows(path, split) for path in paths) if model == DEFAULTS.model else 0
+    rows = max(count_rows(path, field, split) for path in paths) if model == DEFAULTS.model else 0
     rows = rows if max_rows is None else min(rows, max_rows)
     chosen, reason = fast_model(model, DEFAULTS.model, rows)
     console.print(reason, highlight=False)

@@ -87,7 +87,7 @@ def embed(
     from pie_embed.embedding.job import embed_to
 
     if fast:
-        model = fast_choice(model, [input_path], split)
+        model = fast_choice(model, [input_path], field, split)
     config = DEFAULTS.replace(
         model=model,
         prompt=prompt,

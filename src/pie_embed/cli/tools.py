@@ -110,7 +110,7 @@ def select(
     from pie_embed.tools.select import select_file
 
     if fast and embeddings is None:
-        model = fast_choice(model, [data], split)
+        model = fast_choice(model, [data], field, split)
 
     result = select_file(
         data,
@@ -240,7 +240,7 @@ def correlate(
     from pie_embed.tools.correlate import correlate_files
 
     if fast:
-        model = fast_choice(model, list(datasets), max_rows=max_rows)
+        model = fast_choice(model, list(datasets), field, max_rows=max_rows)
 
     result = correlate_files(
         [str(p) for p in datasets],
@@ -330,7 +330,7 @@ def task_map(
     from pie_embed.tools.task_map import map_file
 
     if fast and embeddings is None:
-        model = fast_choice(model, [data])
+        model = fast_choice(model, [data], field)
 
     result = map_file(
         data,

@@ -250,6 +250,8 @@ def read_rows_at(
     how a few chosen rows of a file too large to hold are read back."""
     path = Path(path)
     wanted = sorted(set(int(r) for r in rows))
+    if wanted and wanted[0] < 0:
+        raise DataError(f"{path}: row index {wanted[0]} is negative")
     fmt, records = _records(path, field, label_field, input_field, join, split, False)
     kept: list[InstructionRecord] = []
     found: list[int] = []
@@ -265,19 +267,20 @@ def read_rows_at(
     return InstructionDataset(records=kept, path=path, format=fmt, row_numbers=found)
 
 
-def count_rows(path: str | Path, split: str | None = None) -> int:
-    """How many rows a file holds, cheaply where the format allows (JSONL lines, Parquet metadata, a saved
-    dataset's length); other formats are read once."""
+def count_rows(path: str | Path, field: str = "instruction", split: str | None = None) -> int:
+    """How many rows a file holds, cheaply where the format allows (JSONL lines, Parquet metadata); other
+    formats are streamed once as rows, not made into records. ``field`` names the instruction where a
+    format needs it (a list of strings)."""
     path = Path(path)
     fmt = detect_format(path)
-    if fmt == "jsonl":
+    if fmt == "jsonl":  # blank lines are skipped as the reader skips them (str.strip, not bytes.strip)
         with path.open("rb") as stream:
-            return sum(1 for line in stream if line.strip())
+            return sum(1 for line in stream if line.decode("utf-8", "replace").strip())
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
         return int(pq.ParquetFile(path).metadata.num_rows)
-    return sum(len(chunk) for chunk in iter_instructions(path, split=split, chunk_rows=50_000))
+    return sum(1 for _ in open_rows(path, field=field, label_field="label", split=split).rows)
 
 
 def iter_instructions(

@@ -73,6 +73,8 @@ def split_counts(sizes: np.ndarray, k: int) -> np.ndarray:
     """``k`` clusters shared among groups of ``sizes`` in proportion (largest remainders), at least one
     and at most its size for every non-empty group."""
     sizes = np.asarray(sizes, np.int64)
+    if int((sizes > 0).sum()) > k:
+        raise ConfigError(f"cannot share {k} clusters among {int((sizes > 0).sum())} non-empty groups")
     share = sizes * k / sizes.sum()
     counts = np.clip(np.floor(share).astype(np.int64), 1, sizes)
     counts[sizes == 0] = 0

@@ -133,7 +133,7 @@ def correlate_files(
     names = [Path(p).name.split(".")[0] for p in paths]
     vectors = []
     for path in paths:  # streamed: no dataset's records are held, only its (sampled) vectors
-        if max_rows is not None and (total := count_rows(path)) > max_rows:
+        if max_rows is not None and (total := count_rows(path, field)) > max_rows:
             keep = np.sort(np.random.default_rng(seed).choice(total, max_rows, replace=False))
             texts = read_rows_at(path, keep.tolist(), field=field).texts
             vectors.append(unit_rows(embedder.encode(texts, show_progress_bar=show_progress)))

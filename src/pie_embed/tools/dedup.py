@@ -30,6 +30,7 @@ NPROBE = 8
 CODE_MARGIN = 0.02
 QUERY_BLOCK = 10_000
 PAIR_BLOCK = 65_536
+HASH_BLOCK = 16_384
 # training rows per cell (faiss warns below 39)
 TRAIN_PER_CELL = 39
 
@@ -48,10 +49,35 @@ def dedup_filter(
     return approximate_filter(vectors, threshold, show_progress=show_progress), "faiss-ivf"
 
 
-def _ivf_index(vectors: np.ndarray, seed: int) -> Any:
-    """An 8-bit IVF index of ``vectors`` with about 4 sqrt(rows) cells, trained on a sample."""
+def identical_rows(vectors: np.ndarray) -> np.ndarray:
+    """For every row, the first row with exactly the same vector (itself when it is the first)."""
+    n = len(vectors)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    words = np.ascontiguousarray(vectors, dtype=np.float32).view(np.uint32)
+    weights = np.random.default_rng(0).integers(1, 2**63, words.shape[1], dtype=np.uint64) | np.uint64(1)
+    fingerprint = np.empty(n, np.uint64)
+    for start in range(0, n, HASH_BLOCK):  # a 64-bit hash per row, wrapping: cheap, block by block
+        block = words[start : start + HASH_BLOCK].astype(np.uint64)
+        fingerprint[start : start + HASH_BLOCK] = (block * weights).sum(axis=1, dtype=np.uint64)
+    order = np.argsort(fingerprint, kind="stable")  # equal hashes stay in file order
+    sorted_hash = fingerprint[order]
+    group_start = np.r_[True, sorted_hash[1:] != sorted_hash[:-1]]
+    first = order[np.maximum.accumulate(np.where(group_start, np.arange(n), 0))]
+    first_of = np.empty(n, np.int64)
+    first_of[order] = first
+    # a hash collision is not a copy: such rows stand for themselves
+    for start in range(0, n, HASH_BLOCK):
+        rows = np.arange(start, min(n, start + HASH_BLOCK))
+        differs = (vectors[rows] != vectors[first_of[rows]]).any(axis=1)
+        first_of[rows[differs]] = rows[differs]
+    return first_of
+
+
+def _ivf_index(vectors: np.ndarray, rows: np.ndarray, seed: int) -> Any:
+    """An 8-bit IVF index of ``vectors[rows]`` (ids: the row numbers) with about 4 sqrt(rows) cells."""
     faiss = _faiss()
-    n, dim = vectors.shape
+    n, dim = len(rows), vectors.shape[1]
     cells = max(1, min(n // TRAIN_PER_CELL, int(4 * math.sqrt(n))))
     index = faiss.IndexIVFScalarQuantizer(
         faiss.IndexFlatIP(dim), dim, cells, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
@@ -59,35 +85,46 @@ def _ivf_index(vectors: np.ndarray, seed: int) -> Any:
     index.cp.niter = 10  # the cells only need to keep near rows together, not be optimal
     index.cp.min_points_per_centroid = 1
     rng = np.random.default_rng(seed)
-    index.train(vectors[np.sort(rng.choice(n, min(n, TRAIN_PER_CELL * cells), replace=False))])
+    index.train(vectors[np.sort(rng.choice(rows, min(n, TRAIN_PER_CELL * cells), replace=False))])
     for start in range(0, n, QUERY_BLOCK):
-        index.add(vectors[start : start + QUERY_BLOCK])
+        ids = rows[start : start + QUERY_BLOCK]
+        index.add_with_ids(vectors[ids], ids.astype(np.int64))
     return index
 
 
 def similar_pairs(
-    vectors: np.ndarray, threshold: float, *, nprobe: int = NPROBE, seed: int = 0, show_progress: bool = False
+    vectors: np.ndarray,
+    threshold: float,
+    *,
+    rows: np.ndarray | None = None,
+    nprobe: int = NPROBE,
+    seed: int = 0,
+    show_progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (earlier, later) of rows with exact cosine >= ``threshold``, found through an IVF index;
-    sorted by earlier row."""
-    index = _ivf_index(vectors, seed)
+    """Pairs (earlier, later) among ``rows`` (all rows by default) with exact cosine >= ``threshold``,
+    found through an IVF index; sorted by earlier row."""
+    rows = np.arange(len(vectors)) if rows is None else np.asarray(rows, np.int64)
+    empty = (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32))
+    if len(rows) < 2:
+        return empty
+    index = _ivf_index(vectors, rows, seed)
     index.nprobe = min(nprobe, index.nlist)
-    earlier, later, similarity = [], [], []
-    with progress_bar(len(vectors), "finding near-duplicates", show_progress) as advance:
-        for start in range(0, len(vectors), QUERY_BLOCK):
-            block = vectors[start : start + QUERY_BLOCK]
-            limits, _, ids = index.range_search(block, threshold - CODE_MARGIN)
-            rows = start + np.repeat(np.arange(len(block)), np.diff(limits.astype(np.int64)))
-            ahead = ids > rows
-            rows, ids = rows[ahead], ids[ahead]
-            for first in range(0, len(rows), PAIR_BLOCK):  # re-scored a slice at a time: bounded memory
-                a, b = rows[first : first + PAIR_BLOCK], ids[first : first + PAIR_BLOCK]
+    earlier, later, similarity = [empty[0]], [empty[1]], [empty[2]]
+    with progress_bar(len(rows), "finding near-duplicates", show_progress) as advance:
+        for start in range(0, len(rows), QUERY_BLOCK):
+            queries = rows[start : start + QUERY_BLOCK]
+            limits, _, ids = index.range_search(vectors[queries], threshold - CODE_MARGIN)
+            first = np.repeat(queries, np.diff(limits.astype(np.int64)))
+            ahead = ids > first
+            first, ids = first[ahead], ids[ahead]
+            for offset in range(0, len(first), PAIR_BLOCK):  # re-scored a slice at a time: bounded memory
+                a, b = first[offset : offset + PAIR_BLOCK], ids[offset : offset + PAIR_BLOCK]
                 exact = np.einsum("ij,ij->i", vectors[a], vectors[b])
                 close = exact >= threshold
                 earlier.append(a[close].astype(np.int32))
                 later.append(b[close].astype(np.int32))
                 similarity.append(exact[close].astype(np.float32))
-            advance(len(block))
+            advance(len(queries))
     del index
     release_free_memory()
     return np.concatenate(earlier), np.concatenate(later), np.concatenate(similarity)
@@ -96,30 +133,22 @@ def similar_pairs(
 def greedy_over_pairs(
     n: int, earlier: np.ndarray, later: np.ndarray, similarity: np.ndarray
 ) -> GreedyFilterResult:
-    """greedy_filter's rule applied to a list of similar pairs: visiting rows in order, keep a row
-    unless an earlier kept row is paired with it. Decided in rounds (a row is decided once all its
-    earlier partners are), so the work is vectorised over the pairs."""
-    kept = np.zeros(n, bool)
+    """greedy_filter's rule applied to a list of similar pairs (sorted by earlier row): visiting rows in
+    order, keep a row unless an earlier kept row is paired with it; a dropped row is covered by its most
+    similar kept partner (the earliest on a tie, as greedy_filter)."""
     dropped = np.zeros(n, bool)
-    a, b = earlier, later
-    while True:
-        undecided = ~(kept | dropped)
-        if not undecided.any():
-            break
-        live = undecided[b]  # pairs whose later row is decided no longer matter
-        a, b = a[live], b[live]
-        killed = np.zeros(n, bool)
-        killed[b[kept[a]]] = True
-        pending = np.zeros(n, bool)
-        pending[b[~(kept[a] | dropped[a])]] = True
-        dropped |= undecided & killed
-        kept |= undecided & ~killed & ~pending
+    heads, starts = np.unique(earlier, return_index=True)
+    ends = np.r_[starts[1:], len(earlier)] if len(starts) else starts
+    for head, start, end in zip(heads.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        if not dropped[head]:  # every row before it is decided, so it is kept: its later partners go
+            dropped[later[start:end]] = True
+    kept = ~dropped
     covered_by = np.arange(n, dtype=np.int64)
     best = np.ones(n, np.float32)
     by_kept = kept[earlier] & dropped[later]
     a, b, s = earlier[by_kept], later[by_kept], similarity[by_kept]
-    order = np.lexsort((s, b))  # per dropped row, its most similar kept partner last
-    last = np.r_[b[order][1:] != b[order][:-1], True]
+    order = np.lexsort((-a, s, b))  # per dropped row: highest similarity, then earliest kept row, last
+    last = np.r_[b[order][1:] != b[order][:-1], True] if len(order) else np.zeros(0, bool)
     covered_by[b[order][last]] = a[order][last]
     best[b[order][last]] = s[order][last]
     return GreedyFilterResult(np.flatnonzero(kept), covered_by, best)
@@ -128,9 +157,50 @@ def greedy_over_pairs(
 def approximate_filter(
     vectors: np.ndarray, threshold: float, *, nprobe: int = NPROBE, show_progress: bool = False
 ) -> GreedyFilterResult:
-    """greedy_filter(vectors, threshold) through an approximate index (see the module docstring)."""
+    """greedy_filter(vectors, threshold) through an approximate index (see the module docstring).
+
+    Exact copies of a row are set aside first (a copy is always dropped and never blocks another row,
+    so the kept rows do not change): a prompt repeated 30,000 times would otherwise give 450M pairs."""
     if not -1.0 <= threshold <= 1.0:
         raise ConfigError(f"similarity threshold must be between -1 and 1, got {threshold}")
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    earlier, later, similarity = similar_pairs(vectors, threshold, nprobe=nprobe, show_progress=show_progress)
-    return greedy_over_pairs(len(vectors), earlier, later, similarity)
+    first_of = identical_rows(vectors)
+    originals = np.flatnonzero(first_of == np.arange(len(vectors)))
+    earlier, later, similarity = similar_pairs(
+        vectors, threshold, rows=originals, nprobe=nprobe, show_progress=show_progress
+    )
+    result = greedy_over_pairs(len(vectors), earlier, later, similarity)
+    copies = np.flatnonzero(first_of != np.arange(len(vectors)))
+    result.kept = result.kept[first_of[result.kept] == result.kept]
+    _cover_copies(result, copies, first_of[copies], earlier, later, similarity)
+    return result
+
+
+def _cover_copies(
+    result: GreedyFilterResult,
+    copies: np.ndarray,
+    originals: np.ndarray,
+    earlier: np.ndarray,
+    later: np.ndarray,
+    similarity: np.ndarray,
+) -> None:
+    """Each copy's covering row as greedy_filter gives it: its original when that is kept, else the
+    most similar row kept before the copy among the original's partners (the earliest on a tie)."""
+    kept = np.zeros(len(result.covered_by), bool)
+    kept[result.kept] = True
+    result.covered_by[copies], result.similarity[copies] = originals, 1.0
+    dropped = ~kept[originals]
+    if not dropped.any():
+        return
+    # every kept partner of every original, both directions of a pair
+    owner = np.r_[later[kept[earlier]], earlier[kept[later]]]
+    partner = np.r_[earlier[kept[earlier]], later[kept[later]]]
+    score = np.r_[similarity[kept[earlier]], similarity[kept[later]]]
+    order = np.lexsort((partner, owner))
+    owner, partner, score = owner[order], partner[order], score[order]
+    for copy, original in zip(copies[dropped].tolist(), originals[dropped].tolist(), strict=True):
+        lo, hi = np.searchsorted(owner, original), np.searchsorted(owner, original, side="right")
+        before = partner[lo:hi] < copy
+        candidates, scores = partner[lo:hi][before], score[lo:hi][before]
+        best = int(np.argmax(scores))  # argmax takes the first maximum: the earliest partner
+        result.covered_by[copy], result.similarity[copy] = candidates[best], scores[best]

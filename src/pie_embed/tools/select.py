@@ -97,7 +97,8 @@ def _kmeans_pick(
     for start in range(0, len(rows), ROW_BLOCK):
         block = slice(start, start + ROW_BLOCK)
         sims[block] = np.einsum("ij,ij->i", vectors[rows[block]], result.centroids[result.labels[block]])
-    order = np.lexsort((sims, result.labels))  # per cluster, its row nearest the centroid last
+    # per cluster, its row nearest the centroid last (the earliest such row on a tie)
+    order = np.lexsort((-np.arange(len(rows)), sims, result.labels))
     last = np.r_[result.labels[order][1:] != result.labels[order][:-1], True]
     return [int(r) for r in rows[order[last]]], result.labels, result.backend
 

@@ -230,7 +230,7 @@ def map_file(
         if color_by == "cluster":
             labels = kmeans(data.vectors, min(clusters, total), seed=seed).labels[rows]
     else:
-        total = count_rows(path)
+        total = count_rows(path, field)
         rows = sample_rows(total, max_points, seed)
         chosen = read_rows_at(path, rows.tolist(), field=field, label_field=label_field)
         vectors = unit_rows(

@@ -40,8 +40,9 @@ def unit_rows(vectors: np.ndarray, *, in_place: bool = False) -> np.ndarray:
     ``in_place`` scales a writable float32 C-contiguous array itself, block by block (no second copy of
     a million rows); other arrays are copied first."""
     array = np.ascontiguousarray(vectors, dtype=np.float32)
-    if not (in_place and array is vectors and array.flags.writeable):
-        array = array.copy() if array is vectors else array
+    # a view of the caller's memory (a memory map, a slice) is scaled only when asked to and writable
+    if np.may_share_memory(array, vectors) and not (in_place and array.flags.writeable):
+        array = array.copy()
     for start in range(0, len(array), ROW_BLOCK):
         block = array[start : start + ROW_BLOCK]
         norms = np.linalg.norm(block, axis=1, keepdims=True)
