@@ -139,7 +139,8 @@ def embed_rows(
             if embedder is None:
                 checksums.add_texts(chunk_texts)
             else:
-                parts.append(unit_rows(embedder.encode(chunk_texts), in_place=True))
+                # a copy per chunk: an encoder may hand out an array it keeps (a cache of its own)
+                parts.append(unit_rows(embedder.encode(chunk_texts)))
             advance(len(chunk))
     if embedder is None:
         assert embeddings is not None
@@ -188,4 +189,4 @@ def embed_dataset(
         return EmbeddedDataset(dataset, unit_rows(vectors, in_place=True), settings)
     embedder = embedder or default_encoder()
     vectors = embedder.encode(texts, show_progress_bar=show_progress)
-    return EmbeddedDataset(dataset, unit_rows(vectors, in_place=True), _encoder_settings(embedder))
+    return EmbeddedDataset(dataset, unit_rows(vectors), _encoder_settings(embedder))
