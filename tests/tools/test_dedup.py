@@ -2,13 +2,8 @@ import numpy as np
 import pytest
 
 from pie_embed.errors import ConfigError
-from pie_embed.tools.dedup import (
-    approximate_filter,
-    dedup_filter,
-    greedy_over_pairs,
-    identical_rows,
-    similar_pairs,
-)
+from pie_embed.tools import dedup
+from pie_embed.tools.dedup import IVFKeptRows, approximate_filter, dedup_filter
 from pie_embed.tools.diversity import greedy_filter
 from pie_embed.tools.vectors import unit_rows
 
@@ -24,17 +19,9 @@ def near_copies() -> np.ndarray:
     )
 
 
-def test_greedy_over_pairs_follows_file_order_and_chains():
-    # 0~1, 1~2 (not 0~2): 0 kept, 1 dropped, so 2 is kept; 3~4 and 2~4 with 2 kept: 4 dropped by its closest
-    pairs = np.array([[0, 1], [1, 2], [3, 4], [2, 4]])
-    sims = np.array([0.99, 0.98, 0.97, 0.96], np.float32)
-    result = greedy_over_pairs(6, pairs[:, 0], pairs[:, 1], sims)
-    assert result.kept.tolist() == [0, 2, 3, 5]
-    assert result.covered_by.tolist() == [0, 0, 2, 3, 3, 5]
-    assert result.similarity[[1, 4]].tolist() == pytest.approx([0.99, 0.97])
-
-
-def test_approximate_filter_with_every_cell_probed_is_the_exact_pass(near_copies):
+@pytest.mark.parametrize("block_rows", [64, 2048])
+def test_with_every_cell_probed_it_is_the_exact_pass(near_copies, monkeypatch, block_rows):
+    monkeypatch.setattr(dedup, "BLOCK_ROWS", block_rows)
     exact = greedy_filter(near_copies, 0.95)
     approximate = approximate_filter(near_copies, 0.95, nprobe=10**6)
     assert approximate.kept.tolist() == exact.kept.tolist()
@@ -42,18 +29,33 @@ def test_approximate_filter_with_every_cell_probed_is_the_exact_pass(near_copies
     assert np.allclose(approximate.similarity, exact.similarity, atol=1e-5)
 
 
-def test_approximate_filter_with_few_probes_keeps_nearly_the_same_rows(near_copies):
+def test_with_few_probes_it_keeps_nearly_the_same_rows(near_copies):
     exact = set(greedy_filter(near_copies, 0.95).kept.tolist())
     approximate = set(approximate_filter(near_copies, 0.95, nprobe=2).kept.tolist())
     assert len(exact ^ approximate) <= 0.02 * len(exact)
 
 
-def test_similar_pairs_are_exact_and_ordered(near_copies):
-    earlier, later, similarity = similar_pairs(near_copies, 0.9)
-    assert (earlier < later).all()
-    assert (np.diff(earlier) >= 0).all()
-    exact = np.einsum("ij,ij->i", near_copies[earlier], near_copies[later])
-    assert np.allclose(similarity, exact, atol=1e-6) and (similarity >= 0.9).all()
+def test_the_index_holds_only_kept_rows_and_rescores_exactly(near_copies):
+    kept_rows = IVFKeptRows(near_copies, nprobe=10**6)
+    best, owner = kept_rows.best(near_copies[:5])
+    assert np.isneginf(best).all() and (owner == -1).all()
+    kept_rows.add(near_copies[[10, 20]], np.array([10, 20]))
+    best, owner = kept_rows.best(near_copies[[10, 20, 30]])
+    assert owner[:2].tolist() == [10, 20] and np.allclose(best[:2], 1.0, atol=1e-5)
+    assert best[2] == pytest.approx(max(near_copies[30] @ near_copies[10], near_copies[30] @ near_copies[20]))
+
+
+@pytest.mark.parametrize("rows", [0, 1, 50])
+def test_inputs_without_duplicates_keep_every_row(rows):
+    vectors = np.eye(max(rows, 1), 64, dtype=np.float32)[:rows]
+    assert approximate_filter(vectors, 0.95).kept.tolist() == list(range(rows))
+
+
+def test_thousands_of_copies_of_one_row_index_one_row(near_copies):
+    vectors = np.concatenate([near_copies[:500], np.repeat(near_copies[:1], 5000, axis=0)])
+    result = approximate_filter(vectors, 0.95)
+    assert result.kept.tolist() == greedy_filter(vectors, 0.95).kept.tolist()
+    assert (result.covered_by[500:] == 0).all()
 
 
 def test_dedup_filter_switches_on_size(near_copies):
@@ -65,27 +67,3 @@ def test_dedup_filter_switches_on_size(near_copies):
 def test_threshold_is_checked(near_copies):
     with pytest.raises(ConfigError, match="between -1 and 1"):
         approximate_filter(near_copies, 2.0)
-
-
-@pytest.mark.parametrize("rows", [0, 1, 50])
-def test_no_pairs_at_all_keeps_every_row(rows):
-    vectors = np.eye(max(rows, 1), 64, dtype=np.float32)[:rows]
-    result = approximate_filter(vectors, 0.95)
-    assert result.kept.tolist() == list(range(rows))
-
-
-def test_thousands_of_copies_of_one_row_make_no_pairs(near_copies):
-    copies = np.repeat(near_copies[:1], 5000, axis=0)
-    vectors = np.concatenate([near_copies[:500], copies])
-    earlier, _, _ = similar_pairs(
-        vectors, 0.95, rows=np.flatnonzero(identical_rows(vectors) == np.arange(len(vectors)))
-    )
-    assert len(earlier) < 1000  # without setting copies aside: 12.5M pairs
-    result = approximate_filter(vectors, 0.95)
-    assert result.kept.tolist() == greedy_filter(vectors, 0.95).kept.tolist()
-    assert (result.covered_by[500:] == 0).all()
-
-
-def test_identical_rows_point_to_the_first_copy():
-    vectors = np.eye(3, dtype=np.float32)[[1, 0, 1, 2, 0, 1]]
-    assert identical_rows(vectors).tolist() == [0, 1, 0, 3, 1, 0]
