@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["clean_text", "surrogate_problem", "value_surrogate_problem"]
+from pie_embed.errors import DataError
+
+__all__ = ["checked_text", "clean_text", "surrogate_problem", "value_surrogate_problem"]
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -43,6 +45,16 @@ def value_surrogate_problem(value: Any) -> str | None:
         if (problem := value_surrogate_problem(item)) is not None:
             return problem
     return None
+
+
+def checked_text(text: object, index: int) -> str:
+    """Text ``index`` of an encoder's input, cleaned (:func:`clean_text`), or a one-line DataError when
+    it is not a string or not valid Unicode. Emptiness is the caller's to check (after its prompt)."""
+    if not isinstance(text, str):
+        raise DataError(f"text {index} is {type(text).__name__}, not a string")
+    if (problem := surrogate_problem(text)) is not None:
+        raise DataError(f"text {index} is not valid Unicode: {problem}")
+    return clean_text(text)
 
 
 def clean_text(text: str) -> str:

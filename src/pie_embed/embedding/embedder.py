@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pie_embed.data.text import clean_text, surrogate_problem
+from pie_embed.data.text import checked_text
 from pie_embed.embedding.compile import COMPILE_MIN_TEXTS, compile_model
 from pie_embed.embedding.config import DEFAULTS, EmbedderConfig
 from pie_embed.embedding.memory import release_free_memory
@@ -327,11 +327,7 @@ class InstructionEmbedder:
         started = time.perf_counter()
         instructions = []
         for i, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise DataError(f"text {i} is {type(text).__name__}, not a string")
-            if (problem := surrogate_problem(text)) is not None:
-                raise DataError(f"text {i} is not valid Unicode: {problem}")
-            prepared = self.prompt.prepare(clean_text(text))
+            prepared = self.prompt.prepare(checked_text(text, i))
             if not prepared:
                 raise DataError(f"text {i} is an empty instruction")
             instructions.append(prepared)

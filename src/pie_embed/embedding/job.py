@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pie_embed.embedding.config import EmbedderConfig
 from pie_embed.embedding.embedder import InstructionEmbedder
-from pie_embed.embedding.encoder import check_engine
+from pie_embed.embedding.encoder import check_engine, make_encoder
 from pie_embed.embedding.static import StaticEncoder, is_static_model
 from pie_embed.embedding.stream import DEFAULT_SHARD_ROWS
 from pie_embed.errors import ConfigError
@@ -85,12 +85,7 @@ def embed_to(
             done.folder, done.manifest_path, "ray", done.rows, done.dimension, done.rows, 0, done.files, 0,
             None, done.workers, time.perf_counter() - started,
         )  # fmt: skip
-    if isinstance(embedder, InstructionEmbedder | StaticEncoder):
-        model: InstructionEmbedder | StaticEncoder = embedder
-    elif static:
-        model = StaticEncoder(config.model, normalize=config.normalize)
-    else:
-        model = InstructionEmbedder.from_config(config)
+    model = embedder if isinstance(embedder, InstructionEmbedder | StaticEncoder) else make_encoder(config)
     if is_folder:
         from pie_embed.embedding.stream import embed_stream
 

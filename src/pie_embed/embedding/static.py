@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from pie_embed.data.text import clean_text, surrogate_problem
+from pie_embed.data.text import checked_text
 from pie_embed.embedding.stats import EncodeStats
 from pie_embed.errors import ConfigError, DataError, MissingExtraError, ModelNotFoundError
 
@@ -182,11 +182,7 @@ class StaticEncoder:
         """float32 vectors [n, dimension] in input order (one string: [dimension])."""
         texts = [sentences] if isinstance(sentences, str) else list(sentences)
         for i, text in enumerate(texts):  # the project's one odd-text rule, as InstructionEmbedder applies it
-            if not isinstance(text, str):
-                raise DataError(f"text {i} is {type(text).__name__}, not a string")
-            if (problem := surrogate_problem(text)) is not None:
-                raise DataError(f"text {i} is not valid Unicode: {problem}")
-            texts[i] = clean_text(text)
+            texts[i] = checked_text(text, i)
             if not texts[i].strip():
                 raise DataError(f"text {i} is an empty instruction")
         if batch_size is not None and batch_size < 1:

@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from pie_embed.embedding.embedder import InstructionEmbedder
-from pie_embed.embedding.static import StaticEncoder, is_static_model
+from pie_embed.embedding.encoder import make_encoder
+from pie_embed.embedding.static import StaticEncoder
 from pie_embed.serving.batcher import EncodedTexts, MicroBatcher, QueueFullError
 from pie_embed.serving.config import ServerConfig
 from pie_embed.serving.metrics import ServerMetrics
@@ -64,11 +65,7 @@ class ServingState:
     @classmethod
     def load(cls, config: ServerConfig) -> ServingState:
         """Load everything ``config`` names (it was checked when it was made)."""
-        embedder: InstructionEmbedder | StaticEncoder
-        if is_static_model(config.model):
-            embedder = StaticEncoder(config.model)
-        else:
-            embedder = InstructionEmbedder.from_config(config.embedder)
+        embedder = make_encoder(config.embedder)  # a static model by name, else the transformer
         index = DemonstrationIndex.load(config.index) if config.index is not None else None
         identifier = None
         if config.identify:

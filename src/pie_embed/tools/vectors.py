@@ -9,7 +9,6 @@ import numpy as np
 
 from pie_embed.data.readers import (
     InstructionDataset,
-    detect_format,
     iter_instructions,
     read_instructions,
     read_rows_at,
@@ -57,7 +56,6 @@ class EmbeddedRows:
     row number) for reports; ``texts`` is kept only when asked for; :meth:`rows_at` reads rows back."""
 
     path: Path
-    format: str
     lines: np.ndarray
     vectors: np.ndarray
     settings: dict[str, object]
@@ -157,7 +155,6 @@ def embed_rows(
         settings = _encoder_settings(embedder)
     return EmbeddedRows(
         Path(path),
-        detect_format(path),
         np.asarray(lines, np.int64),
         vectors,
         settings,
