@@ -15,10 +15,11 @@ buckets (batch 64) and pooling; only the forward pass differs:
   transformer optimizer (attention, LayerNorm, GELU), and for int8 its weights quantised dynamically.
 Quality: ICT ARI (mean of 10 k-means seeds) and IIS Spearman of every variant, as deltas to fp32.
 
-`--isa avx2` reruns the script with ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2 and
-MKL_ENABLE_INSTRUCTIONS=AVX2: torch's own kernels, oneDNN and MKL then stay on AVX2 as on a CPU without
-AVX-512. FBGEMM (int8) and ONNX Runtime pick their kernels from cpuid and cannot be limited this way, so
-their rows under --isa avx2 still use AVX-512/VNNI where the CPU has it: measure on a real AVX2-only CPU.
+`--isa avx2` reruns the script with ATEN_CPU_CAPABILITY=avx2, ONEDNN_MAX_CPU_ISA=AVX2,
+MKL_ENABLE_INSTRUCTIONS=AVX2 and FBGEMM_ENABLE_INSTRUCTIONS=AVX2: torch's own kernels, oneDNN, MKL and
+FBGEMM (torch's int8 GEMM) then stay on AVX2 as on a CPU without AVX-512 or VNNI. ONNX Runtime picks its
+kernels from cpuid and cannot be limited this way, so its rows under --isa avx2 still use AVX-512/VNNI
+where the CPU has it. Cache sizes and clock stay this CPU's: a real AVX2-only CPU is the final word.
 """
 
 from __future__ import annotations
@@ -44,7 +45,12 @@ from pie_embed.benchmark.tasks import evaluate_clustering, evaluate_similarity
 from pie_embed.embedding.precision import bf16_supported
 
 ROOT = Path(__file__).resolve().parents[1]
-AVX2_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
+AVX2_ENV = {
+    "ATEN_CPU_CAPABILITY": "avx2",
+    "ONEDNN_MAX_CPU_ISA": "AVX2",
+    "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+    "FBGEMM_ENABLE_INSTRUCTIONS": "AVX2",
+}
 
 
 class _LastHidden(torch.nn.Module):
@@ -176,7 +182,7 @@ def measure(rounds: int) -> dict[str, Any]:
             row["ict_ari_delta"] = round(scores[name]["ict_ari"] - fp32["ict_ari"], 4)
             row["iis_spearman_delta"] = round(scores[name]["iis_spearman"] - fp32["iis_spearman"], 4)
         rows.append(row)
-    isa = "avx2 (torch kernels limited)" if os.environ.get("ATEN_CPU_CAPABILITY") == "avx2" else "native"
+    isa = "avx2 (torch, oneDNN, MKL, FBGEMM limited)" if os.environ.get("ATEN_CPU_CAPABILITY") == "avx2" else "native"
     return {
         "date": time.strftime("%Y-%m-%d"),
         "machine": machine_info(),

@@ -71,7 +71,8 @@ def bench(
         str,
         typer.Option(
             "--precision",
-            help="fp32 (the reference protocol), bf16, or auto (bf16 where the CPU has AMX/AVX512-BF16).",
+            help="fp32 (the reference protocol), bf16, int8, or auto (bf16 where the CPU has "
+            "AMX/AVX512-BF16, else int8 for encoders).",
         ),
     ] = "fp32",
 ) -> None:
