@@ -113,12 +113,6 @@ RUNS: dict[str, dict[str, Any] | None] = {
         "similar_task_threshold": 0.7,
         "batches_by_source": True,
     },
-    # the chat-like Self-Instruct seed tasks three times over (SNI definitions outnumber them 6:1)
-    "other+si3x+anchor": {
-        "epochs": 1.0,
-        "anchor_weight": 10.0,
-        "other_files": (*OTHER, OTHER[1], OTHER[1]),
-    },
 }
 # the LoRA run again once its best checkpoint was restored (the first row kept its last step)
 RUNS["other+ieb3k+anchor+similar0.7 by-source lora, best checkpoint"] = RUNS[
