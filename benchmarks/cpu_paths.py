@@ -182,7 +182,8 @@ def measure(rounds: int) -> dict[str, Any]:
             row["ict_ari_delta"] = round(scores[name]["ict_ari"] - fp32["ict_ari"], 4)
             row["iis_spearman_delta"] = round(scores[name]["iis_spearman"] - fp32["iis_spearman"], 4)
         rows.append(row)
-    isa = "avx2 (torch, oneDNN, MKL, FBGEMM limited)" if os.environ.get("ATEN_CPU_CAPABILITY") == "avx2" else "native"
+    limited = os.environ.get("ATEN_CPU_CAPABILITY") == "avx2"
+    isa = "avx2 (torch, oneDNN, MKL, FBGEMM limited)" if limited else "native"
     return {
         "date": time.strftime("%Y-%m-%d"),
         "machine": machine_info(),
