@@ -31,19 +31,16 @@ import numpy as np
 from pie_embed import InstructionEmbedder
 from pie_embed.benchmark.ieb import load_ieb
 from pie_embed.benchmark.machine import machine_info, machine_line
-from pie_embed.benchmark.panel import panel_files
+from pie_embed.benchmark.panel import PanelScore, panel_files, panel_mean
 from pie_embed.benchmark.tasks import evaluate_clustering, evaluate_similarity
 from pie_embed.data.readers import read_instructions
+from pie_embed.tools.vectors import unit_rows
 from pie_embed.training.anchors import corpus_anchor_texts
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 OTHER = ("sni_train_tasks.jsonl", "selfinstruct_seed_tasks.jsonl")
 Vectors = dict[str, np.ndarray]
-
-
-def unit(x: np.ndarray) -> np.ndarray:
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
 def embed_everything(model: str) -> tuple[Vectors, dict[str, list[Any]]]:
@@ -72,23 +69,25 @@ def embed_everything(model: str) -> tuple[Vectors, dict[str, list[Any]]]:
 
 
 def score(vectors: Vectors, labels: dict[str, list[Any]], seeds: int) -> dict[str, float]:
-    scores = {
-        "IEB ICT": evaluate_clustering(unit(vectors["ict"]), labels["ict"], min(seeds, 5)).ari_mean,
-        "IEB IIS": evaluate_similarity(unit(vectors["iis1"]), unit(vectors["iis2"]), labels["iis"]).spearman,
-    }
+    ict = evaluate_clustering(unit_rows(vectors["ict"]), labels["ict"], min(seeds, 5))
+    iis = evaluate_similarity(unit_rows(vectors["iis1"]), unit_rows(vectors["iis2"]), labels["iis"])
+    scores = [
+        PanelScore("IEB ICT", "ARI", ict.ari_mean, ict.ari_std),
+        PanelScore("IEB IIS", "Spearman", iis.spearman, 0.0),
+    ]
     for key in sorted(k for k in vectors if k.startswith("panel:")):
-        scores[key.split(":", 1)[1]] = evaluate_clustering(unit(vectors[key]), labels[key], seeds).ari_mean
-    scores["panel mean"] = float(np.mean([v for k, v in scores.items() if not k.startswith("IEB ")]))
-    return scores
+        clustering = evaluate_clustering(unit_rows(vectors[key]), labels[key], seeds)
+        scores.append(PanelScore(key.split(":", 1)[1], "ARI", clustering.ari_mean, clustering.ari_std))
+    return {**{s.set: s.mean for s in scores}, "panel mean": panel_mean(scores)}
 
 
 def mapped(vectors: Vectors, matrix: np.ndarray) -> Vectors:
-    return {key: unit(value) @ matrix for key, value in vectors.items()}
+    return {key: unit_rows(value) @ matrix for key, value in vectors.items()}
 
 
 def whitening(vectors: Vectors, labels: dict[str, list[Any]], shrinkage: float) -> np.ndarray:
     """(S_w / mean eigenvalue + shrinkage I)^(-1/2) of train_other's within-task scatter."""
-    x, task = unit(vectors["train"]), np.array(labels["train"])
+    x, task = unit_rows(vectors["train"]), np.array(labels["train"])
     scatter, counted = np.zeros((x.shape[1], x.shape[1])), 0
     for label in np.unique(task):
         rows = x[task == label]
@@ -110,10 +109,10 @@ def learned_head(
     import torch.nn.functional as F
 
     generator = torch.Generator().manual_seed(seed)
-    x = torch.from_numpy(unit(vectors["train"]).astype(np.float32))
+    x = torch.from_numpy(unit_rows(vectors["train"]))
     _, task = np.unique(labels["train"], return_inverse=True)
     task_ids = torch.from_numpy(task)
-    corpus = torch.from_numpy(unit(vectors["corpus"]).astype(np.float32))
+    corpus = torch.from_numpy(unit_rows(vectors["corpus"]))
     dim = x.shape[1]
     up = torch.zeros(dim, 32, requires_grad=True)
     down = (torch.randn(dim, 32, generator=generator) * 0.01).requires_grad_()
@@ -154,7 +153,9 @@ def measure(trained: list[str], seeds: int) -> dict[str, Any]:
         rows[name] = score(tuned, labels, seeds)
         for weight in (0.5, 0.7):
             joined = {
-                k: np.hstack([np.sqrt(1 - weight) * unit(base[k]), np.sqrt(weight) * unit(tuned[k])])
+                k: np.hstack(
+                    [np.sqrt(1 - weight) * unit_rows(base[k]), np.sqrt(weight) * unit_rows(tuned[k])]
+                )
                 for k in base
             }
             rows[f"concat w {weight}: base + {name}"] = score(joined, labels, seeds)
