@@ -7,8 +7,8 @@
 Side by side in one process, alternating round by round (this machine's speed drifts):
 - sentence-transformers: ``SentenceTransformer(folder).encode(texts, batch_size=32)``, fp32, what a user
   would pick;
-- pie-embed ``precision="fp32"``, ``precision="int8"`` and ``precision="auto"`` (bf16 where the CPU
-  has AMX / AVX512-BF16, else int8 for encoders: there the auto rows repeat the int8 one),
+- pie-embed ``precision="fp32"``, ``precision="int8"`` (opt-in) and ``precision="auto"`` (bf16 where
+  the CPU has AMX / AVX512-BF16),
   both with length buckets and its default batch of 64, and "auto+compile": the same with
   ``torch_compile=True``, what pie-embed does for large jobs (its compile time is reported apart, with
   the number of texts after which it pays back).

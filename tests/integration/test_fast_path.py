@@ -34,7 +34,7 @@ def test_fast_path_matches_fp32_on_ieb(
     minilm, ieb, embedding_cache, precision, min_cosine, mean_cosine, ict_tolerance
 ) -> None:
     if precision == "bf16" and not bf16_supported():
-        pytest.skip("this CPU has no native bf16 (AMX / AVX512-BF16): precision auto is int8 here")
+        pytest.skip("this CPU has no native bf16 (AMX / AVX512-BF16): precision auto is fp32 here")
     fast = InstructionEmbedder(minilm.loaded, batch_size=64, precision=precision)
     reference, ict_fp32, iis_fp32 = _scores(minilm, ieb, embedding_cache)
     vectors, ict, iis = _scores(fast, ieb, embedding_cache)

@@ -72,9 +72,9 @@ PrecisionOption = Annotated[
     str,
     typer.Option(
         "--precision",
-        help="auto (bf16 where the CPU has AMX/AVX512-BF16, else int8 for encoders and fp32 for "
-        "decoders; PIE_PRECISION overrides), fp32, bf16, or int8 (dynamically quantised linear layers: "
-        "2.4x fp32 on AVX2 kernels, 4.4x with AVX-512 VNNI, ICT/IIS within about 0.01).",
+        help="auto (bf16 where the CPU has AMX/AVX512-BF16, else fp32; PIE_PRECISION overrides), fp32, "
+        "bf16, or int8 (dynamically quantised linear layers: 2.5x fp32 on AVX2 kernels, 4.3x with AVX-512 "
+        "VNNI; ICT/IIS within 0.01 but dev-panel mean -0.025).",
     ),
 ]
 EngineOption = Annotated[

@@ -72,7 +72,7 @@ def bench(
         typer.Option(
             "--precision",
             help="fp32 (the reference protocol), bf16, int8, or auto (bf16 where the CPU has "
-            "AMX/AVX512-BF16, else int8 for encoders).",
+            "AMX/AVX512-BF16, else fp32).",
         ),
     ] = "fp32",
 ) -> None:

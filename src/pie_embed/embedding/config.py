@@ -20,8 +20,8 @@ class EmbedderConfig:
     """Everything that decides how texts become vectors (and how fast).
 
     ``prompt`` and ``pooling`` None mean the model's own (recorded by ``pie train``, else none / the
-    family's default); ``precision`` "auto" means bf16 where the CPU runs it natively, else int8 for
-    encoders and fp32 for decoders; ``torch_compile`` None means compile only for large calls.
+    family's default); ``precision`` "auto" means bf16 where the CPU runs it natively, else fp32;
+    ``torch_compile`` None means compile only for large calls.
     """
 
     model: str = "default"

@@ -104,11 +104,10 @@ class InstructionEmbedder:
         self.instruction_tokens_only = instruction_tokens_only
         self.max_length = max_length or self.loaded.max_length
         self.device = device
-        # auto: bf16 where the hardware has it natively (AMX / AVX512-BF16), else int8 for encoders; IEB
-        # scores within about 0.01 of fp32 either way (resolve_precision). For bf16, a model this embedder
-        # loaded itself is cast once (2.1x fp32 here); a LoadedModel passed in may be shared with fp32
-        # users, so it runs under autocast instead (1.6x), which casts per call.
-        self.precision = resolve_precision(precision, device, self.loaded.family)
+        # auto: bf16 where the hardware has it natively (AMX / AVX512-BF16), else fp32 (resolve_precision).
+        # For bf16, a model this embedder loaded itself is cast once (2.1x fp32 here); a LoadedModel passed
+        # in may be shared with fp32 users, so it runs under autocast instead (1.6x), which casts per call.
+        self.precision = resolve_precision(precision, device)
         if self.precision == "bf16" and not isinstance(model, LoadedModel):
             self.loaded.model.to(torch.bfloat16)
         if self.precision == "int8":
