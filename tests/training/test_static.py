@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -35,11 +36,43 @@ def test_build_writes_a_loadable_model_into_the_cache(built: tuple[StaticRecipe,
     assert info["epoch_losses"][-1] < info["epoch_losses"][0]  # the fit moves the table toward the teacher
     encoder = StaticEncoder(folder)
     assert isinstance(encoder, TextEncoder) and encoder.dimension == 32
+    assert encoder.model.max_length == recipe.max_tokens  # reads as far as the fit did
     vectors = encoder.encode(TEXTS[:3])
     assert vectors.shape == (3, 32) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(encoder.encode(TEXTS[0]), vectors[0], atol=1e-6)
     assert encoder.describe()["family"] == "static" and len(encoder.config_key) == 16
+
+
+def test_vectors_match_model2vec_and_stats_count_cut_texts(built: tuple[StaticRecipe, Path]) -> None:
+    encoder = StaticEncoder(built[1])
+    odd = ["\u2603\u2603", "Translate " * 400, "x" * 3000, "Ünïcödé àccents", "a\tb\nc"]
+    texts = TEXTS + odd
+    vectors, stats = encoder.encode_with_stats(texts, batch_size=7)  # several tokenizer calls
+    wanted = encoder.model.encode(texts, normalize=True, use_multiprocessing=False)
+    np.testing.assert_allclose(vectors, wanted, atol=1e-6)
+    assert stats.count == len(texts) and stats.batches == -(-len(texts) // 7)
+    assert stats.truncated == 2 and max(stats.tokens) <= encoder.model.max_length
+    assert len(stats.tokens) == len(texts) and stats.tokens[0] > 0
+
+
+def test_a_rebuild_takes_the_teachers_vectors_from_the_cache(
+    built: tuple[StaticRecipe, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pie_embed.embedding.embedder import InstructionEmbedder
+
+    recipe, folder = built
+    cache = folder.parent.parent
+    assert list((cache / "embeddings").glob("*/*.npy"))
+
+    def no_teacher(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the teacher ran again")
+
+    monkeypatch.setattr(InstructionEmbedder, "encode", no_teacher)
+    other = build_static_model(
+        dataclasses.replace(recipe, epochs=1), texts=TEXTS, cache_dir=cache, show_progress=False
+    )
+    assert other != folder and StaticEncoder(other).encode(TEXTS[:2]).shape == (2, 32)
 
 
 def test_fit_brings_the_student_closer_to_the_teacher(

@@ -22,13 +22,15 @@ class EmbeddingCache:
     def path_for(self, embedder: InstructionEmbedder, texts: Sequence[str]) -> Path:
         return self.root / embedder.config_key / f"{texts_sha256(texts)[:32]}.npy"
 
-    def encode(self, embedder: InstructionEmbedder, texts: Sequence[str]) -> tuple[np.ndarray, bool]:
+    def encode(
+        self, embedder: InstructionEmbedder, texts: Sequence[str], show_progress_bar: bool | None = None
+    ) -> tuple[np.ndarray, bool]:
         """Embeddings of ``texts``, from the cache when present; the flag says whether it was a hit."""
         path = self.path_for(embedder, texts)
         if path.is_file():
             cached = np.load(path)
             if cached.shape == (len(texts), embedder.dimension):
                 return cached, True
-        vectors = embedder.encode(texts)
+        vectors = embedder.encode(texts, show_progress_bar=show_progress_bar)
         atomic_write(path, lambda stream: np.save(stream, vectors))
         return vectors, False

@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,12 @@ import numpy as np
 from pie_embed.data.text import checked_text
 from pie_embed.embedding.stats import EncodeStats
 from pie_embed.errors import ConfigError, DataError, MissingExtraError, ModelNotFoundError
+from pie_embed.progress import progress_bar
 
 __all__ = ["STATIC_MODELS", "StaticEncoder", "StaticRecipe", "is_static_model", "static_model_dir"]
 
 RECIPE_FILE = "pie_static.json"
+DEFAULT_BATCH = 1024  # texts per tokenizer call
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,8 @@ class StaticRecipe:
     """How a static model is made: model2vec's distillation of ``teacher`` over its vocabulary, then the
     table fitted to the teacher's own vectors of instruction corpora (``epochs`` passes; the loss is
     cosine distance plus ``contrastive_weight`` x an in-batch InfoNCE at ``temperature``), projected on
-    its top ``dimensions`` right singular vectors (None: the teacher's dimension)."""
+    its top ``dimensions`` right singular vectors (None: the teacher's dimension). A text is read up to
+    ``max_tokens`` tokens, in the fit and when encoding."""
 
     alias: str
     teacher: str = "default"
@@ -162,15 +166,24 @@ class StaticEncoder:
     ) -> tuple[np.ndarray, EncodeStats]:
         """:meth:`encode` for a list of texts, with what the call did (tokens per text, truncations)."""
         started = time.perf_counter()
-        vectors = self.encode(list(texts), batch_size, show_progress_bar, normalize_embeddings)
-        limit = self.model.max_length or 0
-        encodings = self.model.tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
-        counts = [len(encoding.ids) for encoding in encodings]
-        tokens = [min(count, limit) if limit else count for count in counts]
-        truncated = sum(1 for count in counts if limit and count > limit)
-        batches = -(-len(texts) // (batch_size or 1024))
+        texts = self._checked(texts, batch_size)
+        size = batch_size or DEFAULT_BATCH
+        normalize = self.normalize if normalize_embeddings is None else normalize_embeddings
+        vectors = np.zeros((len(texts), self.dimension), np.float32)
+        tokens: list[int] = []
+        truncated = 0
+        with progress_bar(len(texts), "embedding", bool(show_progress_bar)) as advance:
+            for start in range(0, len(texts), size):
+                batch = texts[start : start + size]
+                vectors[start : start + len(batch)], counts, cut = self._mean_rows(batch)
+                tokens += counts
+                truncated += cut
+                advance(len(batch))
+        if normalize:
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-32
         seconds = time.perf_counter() - started
-        return vectors, EncodeStats(len(texts), len(set(texts)), truncated, batches, seconds, tokens)
+        stats = EncodeStats(len(texts), len(set(texts)), truncated, -(-len(texts) // size), seconds, tokens)
+        return vectors, stats
 
     def encode(
         self,
@@ -181,19 +194,47 @@ class StaticEncoder:
     ) -> np.ndarray:
         """float32 vectors [n, dimension] in input order (one string: [dimension])."""
         texts = [sentences] if isinstance(sentences, str) else list(sentences)
-        for i, text in enumerate(texts):  # the project's one odd-text rule, as InstructionEmbedder applies it
-            texts[i] = checked_text(text, i)
-            if not texts[i].strip():
-                raise DataError(f"text {i} is an empty instruction")
+        vectors, _ = self.encode_with_stats(texts, batch_size, show_progress_bar, normalize_embeddings)
+        return vectors[0] if isinstance(sentences, str) else vectors
+
+    def _checked(self, texts: Sequence[str], batch_size: int | None) -> list[str]:
+        """``texts`` after the project's one odd-text rule, as InstructionEmbedder applies it."""
+        if isinstance(texts, str):
+            raise ConfigError("encode_with_stats() takes a list of texts; encode() also takes one string")
         if batch_size is not None and batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
-        normalize = self.normalize if normalize_embeddings is None else normalize_embeddings
-        vectors = self.model.encode(
-            texts,
-            show_progress_bar=bool(show_progress_bar),
-            normalize=normalize,
-            batch_size=batch_size or 1024,
-            use_multiprocessing=False,
+        checked = [checked_text(text, i) for i, text in enumerate(texts)]
+        for i, text in enumerate(checked):
+            if not text.strip():
+                raise DataError(f"text {i} is an empty instruction")
+        return checked
+
+    def _mean_rows(self, texts: list[str]) -> tuple[np.ndarray, list[int], int]:
+        """The mean of each text's token rows, its token count and how many texts were cut. Reads a
+        text as model2vec's ``encode`` does (cut at ``max_length`` tokens, and first at that many times
+        the median token length in characters; unknown tokens dropped; a text of none is all zeros), but
+        tokenizes once for the vectors and the counts."""
+        model = self.model
+        limit = model.max_length
+        cut = limit * model.median_token_length if limit else None
+        encodings = model.tokenizer.encode_batch_fast(
+            [text[:cut] for text in texts] if cut else texts, add_special_tokens=False
         )
-        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
-        return vectors[0] if isinstance(sentences, str) else vectors
+        from scipy.sparse import csr_matrix
+
+        lengths = np.fromiter((len(e.ids) for e in encodings), np.int64, len(encodings))
+        flat = np.fromiter(chain.from_iterable(e.ids for e in encodings), np.int64, int(lengths.sum()))
+        kept = lengths
+        if model.unk_token_id is not None:
+            known = flat != model.unk_token_id
+            kept = np.bincount(np.repeat(np.arange(len(texts)), lengths)[known], minlength=len(texts))
+            flat = flat[known]
+        # a sparse (texts x vocabulary) matrix of 1/count times the table: one pass over the tokens
+        weights = np.repeat(1.0 / np.maximum(kept, 1), kept).astype(np.float32)
+        shares = csr_matrix(
+            (weights, flat, np.r_[0, np.cumsum(kept)]), shape=(len(texts), len(model.embedding))
+        )
+        means = np.asarray(shares @ np.asarray(model.embedding, np.float32), np.float32)
+        pairs = zip(texts, encodings, strict=True)
+        truncated = sum(1 for text, e in pairs if e.overflowing or (cut and len(text) > cut))
+        return means, lengths.tolist(), truncated
