@@ -6,7 +6,8 @@
    dev-panel or test file). The student's text vector is the mean of its tokens' rows; the loss is the
    cosine distance to the teacher's vector plus a small in-batch InfoNCE term, which keeps different
    instructions apart as the teacher does. Raw distillation scores a panel mean of 0.286 against the
-   teacher's 0.434; the fit brings it to about 0.367 (BENCHMARKS.md, "Static tier").
+   teacher's 0.434; 5 passes of the fit bring it to about 0.367, 10 passes to about 0.389
+   (BENCHMARKS.md, "Static tier").
 
 tokenlearn does the same kind of fit, but pins ``model2vec[distill]``, whose ``transformers<5.4`` would
 downgrade this project's transformers; the fit here is a few lines of torch over model2vec's table.
