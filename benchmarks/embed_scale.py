@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,26 @@ def measure(rows: int, engine: str, limit_s: float) -> dict[str, Any]:
     }
 
 
+def run_missing(
+    json_path: Path, cases: list[dict[str, Any]], run: Callable[[dict[str, Any]], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The rows of ``json_path`` after measuring every case (the fields that name a row) that has no
+    successful row there yet; the file is rewritten after each row, so a stopped run resumes."""
+    results = json.loads(json_path.read_text()) if json_path.exists() else []
+    for case in cases:
+
+        def same(row: dict[str, Any], case: dict[str, Any] = case) -> bool:
+            return all(row.get(key) == value for key, value in case.items())
+
+        if any(same(row) and row["status"] == 0 for row in results):
+            continue
+        row = {**run(case), "machine": machine_info()}
+        results = [r for r in results if not same(r)] + [row]
+        json_path.write_text(json.dumps(results, indent=2) + "\n")
+        print(json.dumps({k: v for k, v in row.items() if k != "machine"}), flush=True)
+    return results
+
+
 def markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["| rows | engine | time (s) | rows/s | peak RSS (GB) | status |", "|---|---|---|---|---|---|"]
     for r in rows:
@@ -138,16 +159,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "embed_scale.json")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
-    results = json.loads(args.json.read_text()) if args.json.exists() else []
-    if not args.markdown:
-        for rows in args.sizes:
-            for engine in args.engines:
-                if any(r["rows"] == rows and r["engine"] == engine and r["status"] == 0 for r in results):
-                    continue
-                row = {**measure(rows, engine, args.limit_s), "machine": machine_info()}
-                results = [r for r in results if not (r["rows"] == rows and r["engine"] == engine)] + [row]
-                args.json.write_text(json.dumps(results, indent=2) + "\n")
-                print(json.dumps(row), flush=True)
+    if args.markdown:
+        print(markdown(json.loads(args.json.read_text())))
+        return
+    cases = [{"rows": rows, "engine": engine} for rows in args.sizes for engine in args.engines]
+    results = run_missing(args.json, cases, lambda c: measure(c["rows"], c["engine"], args.limit_s))
     print(markdown(results))
 
 

@@ -30,9 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from embed_scale import DATA, PIE, ROOT, synthesise, tree_rss  # noqa: E402
-
-from pie_embed.benchmark.machine import machine_info  # noqa: E402
+from embed_scale import DATA, PIE, ROOT, run_missing, synthesise, tree_rss  # noqa: E402
 
 JOBS = ("select", "map", "correlate", "dedup-pie", "dedup-semhash")
 
@@ -151,16 +149,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "static_scale.json")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
-    results = json.loads(args.json.read_text()) if args.json.exists() else []
-    if not args.markdown:
-        for rows in args.sizes:
-            for job in args.jobs:
-                if any(r["rows"] == rows and r["job"] == job and r["status"] == 0 for r in results):
-                    continue
-                row = {**measure(job, rows, args.limit_s), "machine": machine_info()}
-                results = [r for r in results if not (r["rows"] == rows and r["job"] == job)] + [row]
-                args.json.write_text(json.dumps(results, indent=2) + "\n")
-                print(json.dumps({k: v for k, v in row.items() if k != "machine"}), flush=True)
+    if args.markdown:
+        print(markdown(json.loads(args.json.read_text())))
+        return
+    cases = [{"rows": rows, "job": job} for rows in args.sizes for job in args.jobs]
+    results = run_missing(args.json, cases, lambda c: measure(c["job"], c["rows"], args.limit_s))
     print(markdown(results))
 
 
