@@ -160,6 +160,8 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     if args.markdown:
+        if not args.json.exists():
+            raise SystemExit(f"{args.json}: no results yet; run without --markdown first")
         print(markdown(json.loads(args.json.read_text())))
         return
     cases = [{"rows": rows, "engine": engine} for rows in args.sizes for engine in args.engines]

@@ -47,12 +47,15 @@ def variants() -> dict[str, StaticRecipe]:
     return chosen
 
 
-def run(seeds: int, only: list[str] | None) -> list[dict[str, Any]]:
+def run(seeds: int, only: list[str] | None, json_path: Path) -> list[dict[str, Any]]:
+    """Every variant not yet in ``json_path`` (or named by ``only``), the file rewritten after each, so a
+    stopped run resumes and ``--only`` replaces just its own rows."""
     data = load_ieb(SHARED / "ieb", panel_files(SHARED / "generalization"))
     texts = static_corpus(SHARED)
-    rows = []
+    rows = json.loads(json_path.read_text())["variants"] if json_path.exists() else []
     for name, recipe in variants().items():
-        if only and not any(part in name for part in only):
+        wanted = any(part in name for part in only) if only else not any(r["variant"] == name for r in rows)
+        if not wanted:
             continue
         started = time.perf_counter()
         folder = build_static_model(recipe, texts=texts, cache_dir=SCRATCH, show_progress=False)
@@ -67,8 +70,15 @@ def run(seeds: int, only: list[str] | None) -> list[dict[str, Any]]:
             "panel_mean": round(panel_mean(scores) or 0.0, 4),
         }
         print(json.dumps(row), flush=True)
-        rows.append(row)
+        rows = [r for r in rows if r["variant"] != name] + [row]
+        save(json_path, rows)
     return rows
+
+
+def save(json_path: Path, rows: list[dict[str, Any]]) -> None:
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    result = {"date": time.strftime("%Y-%m-%d"), "machine": machine_info(), "variants": rows}
+    json_path.write_text(json.dumps(result, indent=2) + "\n")
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -89,21 +99,19 @@ def markdown(result: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5, help="k-means seeds per set")
-    parser.add_argument("--only", nargs="*", help="Run only the variants whose name contains one of these.")
+    parser.add_argument(
+        "--only", nargs="*", help="Rerun the variants whose name contains one of these (default: missing)."
+    )
     parser.add_argument("--json", type=Path, default=RESULTS)
     parser.add_argument("--markdown", action="store_true", help="Print the table of the saved results.")
     args = parser.parse_args()
     if args.markdown:
+        if not args.json.exists():
+            raise SystemExit(f"{args.json}: no results yet; run without --markdown first")
         print(markdown(json.loads(args.json.read_text())))
         return
-    result = {
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": machine_info(),
-        "variants": run(args.seeds, args.only),
-    }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2) + "\n")
-    print(markdown(result))
+    run(args.seeds, args.only, args.json)
+    print(markdown(json.loads(args.json.read_text())))
 
 
 if __name__ == "__main__":

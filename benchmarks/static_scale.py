@@ -150,6 +150,8 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     if args.markdown:
+        if not args.json.exists():
+            raise SystemExit(f"{args.json}: no results yet; run without --markdown first")
         print(markdown(json.loads(args.json.read_text())))
         return
     cases = [{"rows": rows, "job": job} for rows in args.sizes for job in args.jobs]

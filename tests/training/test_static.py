@@ -46,13 +46,14 @@ def test_build_writes_a_loadable_model_into_the_cache(built: tuple[StaticRecipe,
 
 def test_vectors_match_model2vec_and_stats_count_cut_texts(built: tuple[StaticRecipe, Path]) -> None:
     encoder = StaticEncoder(built[1])
-    odd = ["\u2603\u2603", "Translate " * 400, "x" * 3000, "Ünïcödé àccents", "a\tb\nc"]
+    odd = ["\u2603\u2603", "Translate " * 400, "x" * 3000, "Ünïcödé àccents", "a\tb\nc", "a " * 300]
     texts = TEXTS + odd
     vectors, stats = encoder.encode_with_stats(texts, batch_size=7)  # several tokenizer calls
     wanted = encoder.model.encode(texts, normalize=True, use_multiprocessing=False)
     np.testing.assert_allclose(vectors, wanted, atol=1e-6)
     assert stats.count == len(texts) and stats.batches == -(-len(texts) // 7)
-    assert stats.truncated == 2 and max(stats.tokens) <= encoder.model.max_length
+    # cut by characters (the first two long texts) and by tokens (300 short words, 600 characters)
+    assert stats.truncated == 3 and max(stats.tokens) == encoder.model.max_length
     assert len(stats.tokens) == len(texts) and stats.tokens[0] > 0
 
 

@@ -37,7 +37,9 @@ class StaticRecipe:
     table fitted to the teacher's own vectors of instruction corpora (``epochs`` passes; the loss is
     cosine distance plus ``contrastive_weight`` x an in-batch InfoNCE at ``temperature``), projected on
     its top ``dimensions`` right singular vectors (None: the teacher's dimension). A text is read up to
-    ``max_tokens`` tokens, in the fit and when encoding."""
+    ``max_tokens`` tokens, in the fit and when encoding (encoding also drops unknown tokens and cuts
+    very long texts by characters first, as model2vec does; the fit does neither, which touches at
+    most 81 of its 50,381 texts)."""
 
     alias: str
     teacher: str = "default"
