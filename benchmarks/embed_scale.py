@@ -119,24 +119,33 @@ def measure(rows: int, engine: str, limit_s: float) -> dict[str, Any]:
     }
 
 
+def _names(row: dict[str, Any], case: dict[str, Any]) -> bool:
+    return all(row.get(key) == value for key, value in case.items())
+
+
 def run_missing(
     json_path: Path, cases: list[dict[str, Any]], run: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """The rows of ``json_path`` after measuring every case (the fields that name a row) that has no
-    successful row there yet; the file is rewritten after each row, so a stopped run resumes."""
+    successful row (``status`` 0) there yet; the file is rewritten after each row, so a stopped run
+    resumes. Each row gets the date and the machine it was measured on."""
     results = json.loads(json_path.read_text()) if json_path.exists() else []
     for case in cases:
-
-        def same(row: dict[str, Any], case: dict[str, Any] = case) -> bool:
-            return all(row.get(key) == value for key, value in case.items())
-
-        if any(same(row) and row["status"] == 0 for row in results):
+        if any(_names(row, case) and row["status"] == 0 for row in results):
             continue
-        row = {**run(case), "machine": machine_info()}
-        results = [r for r in results if not same(r)] + [row]
+        row = {**run(case), "date": time.strftime("%Y-%m-%d"), "machine": machine_info()}
+        results = [r for r in results if not _names(r, case)] + [row]
+        json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(results, indent=2) + "\n")
         print(json.dumps({k: v for k, v in row.items() if k != "machine"}), flush=True)
     return results
+
+
+def saved_rows(json_path: Path) -> list[dict[str, Any]]:
+    """The rows a run wrote to ``json_path``, or a one-line exit when there are none yet."""
+    if not json_path.exists():
+        raise SystemExit(f"{json_path}: no results yet; run without --markdown first")
+    return json.loads(json_path.read_text())
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
@@ -160,13 +169,10 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     if args.markdown:
-        if not args.json.exists():
-            raise SystemExit(f"{args.json}: no results yet; run without --markdown first")
-        print(markdown(json.loads(args.json.read_text())))
+        print(markdown(saved_rows(args.json)))
         return
     cases = [{"rows": rows, "engine": engine} for rows in args.sizes for engine in args.engines]
-    results = run_missing(args.json, cases, lambda c: measure(c["rows"], c["engine"], args.limit_s))
-    print(markdown(results))
+    print(markdown(run_missing(args.json, cases, lambda c: measure(c["rows"], c["engine"], args.limit_s))))
 
 
 if __name__ == "__main__":

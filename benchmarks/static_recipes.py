@@ -4,6 +4,8 @@ weight and the fit seed do to pie-static's quality.
     .venv/bin/python benchmarks/static_recipes.py              # -> benchmarks/results/static_recipes.json
     .venv/bin/python benchmarks/static_recipes.py --markdown   # the BENCHMARKS.md table
 
+Variants already in the results are skipped (delete a row to measure it again), so a stopped run resumes.
+
 Every variant is a :class:`~pie_embed.embedding.static.StaticRecipe` built with
 :func:`~pie_embed.training.static.build_static_model` into a scratch cache next to the results (the
 teacher's vectors of the fit texts are computed once and read from that cache by the other builds), then
@@ -15,13 +17,16 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from pie_embed.benchmark.ieb import load_ieb, run_benchmark
-from pie_embed.benchmark.machine import machine_info, machine_line
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from embed_scale import run_missing, saved_rows  # noqa: E402
+
+from pie_embed.benchmark.ieb import IEBData, load_ieb, run_benchmark
+from pie_embed.benchmark.machine import machine_line
 from pie_embed.benchmark.panel import panel_files, panel_mean, panel_scores
 from pie_embed.embedding.static import STATIC_MODELS, StaticRecipe
 from pie_embed.training.static import build_static_model, static_corpus
@@ -47,45 +52,29 @@ def variants() -> dict[str, StaticRecipe]:
     return chosen
 
 
-def run(seeds: int, only: list[str] | None, json_path: Path) -> list[dict[str, Any]]:
-    """Every variant not yet in ``json_path`` (or named by ``only``), the file rewritten after each, so a
-    stopped run resumes and ``--only`` replaces just its own rows."""
-    data = load_ieb(SHARED / "ieb", panel_files(SHARED / "generalization"))
-    texts = static_corpus(SHARED)
-    rows = json.loads(json_path.read_text())["variants"] if json_path.exists() else []
-    for name, recipe in variants().items():
-        wanted = any(part in name for part in only) if only else not any(r["variant"] == name for r in rows)
-        if not wanted:
-            continue
-        started = time.perf_counter()
-        folder = build_static_model(recipe, texts=texts, cache_dir=SCRATCH, show_progress=False)
-        built = time.perf_counter() - started
-        (result,) = run_benchmark(data, models=[str(folder)], seeds=seeds)
-        scores = panel_scores(result)
-        row = {
-            "variant": name,
-            "recipe": dataclasses.asdict(recipe),
-            "build_s": round(built, 1),
-            "scores": {score.set: round(score.mean, 4) for score in scores},
-            "panel_mean": round(panel_mean(scores) or 0.0, 4),
-        }
-        print(json.dumps(row), flush=True)
-        rows = [r for r in rows if r["variant"] != name] + [row]
-        save(json_path, rows)
-    return rows
+def measure(name: str, data: IEBData, texts: list[str], seeds: int) -> dict[str, Any]:
+    """Build variant ``name`` (from the scratch cache's teacher vectors) and score it on the panel."""
+    recipe = variants()[name]
+    started = time.perf_counter()
+    folder = build_static_model(recipe, texts=texts, cache_dir=SCRATCH, show_progress=False)
+    built = time.perf_counter() - started
+    (result,) = run_benchmark(data, models=[str(folder)], seeds=seeds)
+    scores = panel_scores(result)
+    return {
+        "variant": name,
+        "status": 0,
+        "recipe": dataclasses.asdict(recipe),
+        "build_s": round(built, 1),
+        "scores": {score.set: round(score.mean, 4) for score in scores},
+        "panel_mean": round(panel_mean(scores) or 0.0, 4),
+    }
 
 
-def save(json_path: Path, rows: list[dict[str, Any]]) -> None:
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    result = {"date": time.strftime("%Y-%m-%d"), "machine": machine_info(), "variants": rows}
-    json_path.write_text(json.dumps(result, indent=2) + "\n")
-
-
-def markdown(result: dict[str, Any]) -> str:
-    rows = result["variants"]
+def markdown(rows: list[dict[str, Any]]) -> str:
     names = list(rows[0]["scores"])
+    machines = sorted({f"{machine_line(row['machine'])}; {row['date']}" for row in rows})
     lines = [
-        f"CPU: {machine_line(result['machine'])}; {result['date']}",
+        *(f"CPU: {machine}" for machine in machines),
         "",
         "| variant | " + " | ".join(names) + " | panel mean |",
         "|---" * (len(names) + 2) + "|",
@@ -99,19 +88,18 @@ def markdown(result: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5, help="k-means seeds per set")
-    parser.add_argument(
-        "--only", nargs="*", help="Rerun the variants whose name contains one of these (default: missing)."
-    )
+    parser.add_argument("--only", nargs="*", help="Only the variants whose name contains one of these.")
     parser.add_argument("--json", type=Path, default=RESULTS)
     parser.add_argument("--markdown", action="store_true", help="Print the table of the saved results.")
     args = parser.parse_args()
     if args.markdown:
-        if not args.json.exists():
-            raise SystemExit(f"{args.json}: no results yet; run without --markdown first")
-        print(markdown(json.loads(args.json.read_text())))
+        print(markdown(saved_rows(args.json)))
         return
-    run(args.seeds, args.only, args.json)
-    print(markdown(json.loads(args.json.read_text())))
+    names = [name for name in variants() if not args.only or any(part in name for part in args.only)]
+    data = load_ieb(SHARED / "ieb", panel_files(SHARED / "generalization"))
+    texts = static_corpus(SHARED)
+    cases = [{"variant": name} for name in names]
+    print(markdown(run_missing(args.json, cases, lambda c: measure(c["variant"], data, texts, args.seeds))))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from embed_scale import DATA, PIE, ROOT, run_missing, synthesise, tree_rss  # noqa: E402
+from embed_scale import DATA, PIE, ROOT, run_missing, saved_rows, synthesise, tree_rss  # noqa: E402
 
 JOBS = ("select", "map", "correlate", "dedup-pie", "dedup-semhash")
 
@@ -150,13 +150,10 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     if args.markdown:
-        if not args.json.exists():
-            raise SystemExit(f"{args.json}: no results yet; run without --markdown first")
-        print(markdown(json.loads(args.json.read_text())))
+        print(markdown(saved_rows(args.json)))
         return
     cases = [{"rows": rows, "job": job} for rows in args.sizes for job in args.jobs]
-    results = run_missing(args.json, cases, lambda c: measure(c["job"], c["rows"], args.limit_s))
-    print(markdown(results))
+    print(markdown(run_missing(args.json, cases, lambda c: measure(c["job"], c["rows"], args.limit_s))))
 
 
 if __name__ == "__main__":

@@ -216,14 +216,14 @@ class StaticEncoder:
         text as model2vec's ``encode`` does (cut at ``max_length`` tokens, and first at that many times
         the median token length in characters; unknown tokens dropped; a text of none is all zeros), but
         tokenizes once for the vectors and the counts."""
+        from scipy.sparse import csr_matrix
+
         model = self.model
         limit = model.max_length
         cut = limit * model.median_token_length if limit else None
         encodings = model.tokenizer.encode_batch_fast(
             [text[:cut] for text in texts] if cut else texts, add_special_tokens=False
         )
-        from scipy.sparse import csr_matrix
-
         lengths = np.fromiter((len(e.ids) for e in encodings), np.int64, len(encodings))
         flat = np.fromiter(chain.from_iterable(e.ids for e in encodings), np.int64, int(lengths.sum()))
         kept = lengths
