@@ -1,5 +1,6 @@
 """The recipe pipeline end to end on a small training text: label, leave out test instructions, train."""
 
+import dataclasses
 import json
 from collections import Counter
 
@@ -20,6 +21,8 @@ def test_recipe_labels_then_trains(tiny_encoder_dir, tmp_path, monkeypatch):
         return real_train(texts, labels, *args, **kwargs)
 
     monkeypatch.setattr(recipes, "train_model", spy)
+    # the shipped file needs an offline base; tests/training/test_shipping.py covers that step
+    monkeypatch.setitem(recipes.RECIPES, "ieb", dataclasses.replace(RECIPES["ieb"], ship=False))
     from tests.conftest import SHARED
 
     data = tmp_path / "ieb"
@@ -31,11 +34,11 @@ def test_recipe_labels_then_trains(tiny_encoder_dir, tmp_path, monkeypatch):
         for noun in ("list", "sentence", "words")
         for extra in ("now", "please", "for me", "quickly", "again")
     ]
-    (data / RECIPES["default"].ieb_source).write_text(json.dumps(texts))
+    (data / RECIPES["ieb"].ieb_source).write_text(json.dumps(texts))
     sample = {"category": ["sort", "list"], "instruction": texts[0], "input": "", "output": ""}
     (data / "eft_test.json").write_text(json.dumps({"sort|list": {"number": 1, "samples": [sample]}}))
     result = run_recipe(
-        "default",
+        "ieb",
         data_root=tmp_path,
         output=tmp_path / "model",
         show_progress=False,
@@ -48,7 +51,7 @@ def test_recipe_labels_then_trains(tiny_encoder_dir, tmp_path, monkeypatch):
     # The instruction that is also in the test file is never trained on; labels under min_count 5 are left
     # out; the others carry the labeler's label.
     assert texts[0] not in seen["texts"] and len(seen["texts"]) >= 20
-    assert min(Counter(seen["labels"]).values()) >= RECIPES["default"].min_count
+    assert min(Counter(seen["labels"]).values()) >= RECIPES["ieb"].min_count
     assert seen["labels"][seen["texts"].index("Translate the list now.")] == "translate|list"
     assert result.steps > 0 and (tmp_path / "model" / "pie_embed.json").is_file()
 
@@ -58,11 +61,34 @@ def test_recipe_errors(tmp_path, monkeypatch):
         run_recipe("nope")
     (tmp_path / "ieb").mkdir()
     with pytest.raises(DataError, match="not found"):
-        run_recipe("default", data_root=tmp_path)
+        run_recipe("ieb", data_root=tmp_path)
     monkeypatch.delenv("PIE_DATA", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "nowhere"))
     with pytest.raises(DataError, match="PIE_DATA"):
-        run_recipe("default")
+        run_recipe("ieb")
+
+
+def test_the_old_recipe_name_warns_and_gives_the_new_one():
+    from pie_embed.training.recipes import recipe_name
+
+    with pytest.warns(
+        DeprecationWarning, match="recipe 'default' is now called 'ieb' \\(its model is pie-ieb\\)"
+    ):
+        assert recipe_name("default") == "ieb"
+    assert recipe_name("general") == "general"
+    with pytest.raises(ConfigError, match="unknown recipe 'nope'; known: general, ieb"):
+        recipe_name("nope")
+
+
+def test_the_shipped_recipes_rebuild_in_fp32_and_the_default_trains_on_pairs():
+    """Both shipped models are rebuilt in fp32 (the same model on a CPU with or without bf16); the
+    default's recipe drops the third column and cuts anchors to 64 tokens, which keeps it within 20
+    minutes on 2 cores without bf16 (BENCHMARKS.md, "Shipped models")."""
+    general, ieb = RECIPES["general"], RECIPES["ieb"]
+    assert general.alias == "pie-general" and ieb.alias == "pie-ieb" and general.ship and ieb.ship
+    assert not general.config.bf16 and not ieb.config.bf16
+    assert not general.config.negative_column and general.config.anchor_max_length == 64
+    assert general.config.base_model == ieb.config.base_model == "all-minilm-l6-v2"
 
 
 def test_recipe_data_mixes_other_sources_with_a_sample_of_ieb_rows(tmp_path):

@@ -29,11 +29,15 @@ Mode = Literal["supervised", "unsupervised"]
 class TrainConfig:
     """Everything that decides what a training run produces (recorded in the saved model)."""
 
-    base_model: str = "default"
+    base_model: str = "all-minilm-l6-v2"  # the base of the shipped models (the default is already tuned)
     prompt: str = "none"
     pooling: str = "mean"
     mode: Mode = "supervised"
     hard_negatives: bool = True
+    # a third column of one negative per example (a hard one with hard_negatives, else one of a random
+    # other task); False: (anchor, positive) pairs, the batch's other positives are the negatives, a
+    # third less text per step
+    negative_column: bool = True
     mask_same_task: bool = True
     # label phrases ("create poem", "generate poem") at least this close under the base model count as one
     # task for masking and hard negatives (0.8 is a good value); None: only identical labels
@@ -59,6 +63,9 @@ class TrainConfig:
     bf16: bool | None = None  # None: on when the CPU has native bf16 (AMX / AVX512-BF16)
     # weight of BaseAnchorLoss on the anchor texts given to train_model (0: no anchoring)
     anchor_weight: float = 0.0
+    # tokens per anchor text (None: max_length); anchor batches are long corpus texts, so cutting them
+    # shorter than the task batches saves time where the anchoring needs no long context
+    anchor_max_length: int | None = None
     lora: bool | None = None  # None: LoRA adapters for decoders, full fine-tuning for encoders
     lora_rank: int = 16
     lora_alpha: int = 32
@@ -221,6 +228,17 @@ def _fit_to_prompt(texts: list[str], prompt: Any, tokenizer: Any, max_length: in
     return out
 
 
+def _cut_to_tokens(texts: list[str], tokenizer: Any, max_length: int) -> list[str]:
+    """Each text cut after the last whole token that fits in ``max_length`` with the special tokens (the
+    original characters kept, so the base model's target and the trained model read the same text)."""
+    budget = max(1, max_length - tokenizer.num_special_tokens_to_add())
+    encoded = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
+    return [
+        text if len(offsets) <= budget else text[: offsets[budget - 1][1]]
+        for text, offsets in zip(texts, encoded["offset_mapping"], strict=True)
+    ]
+
+
 def _save_settings(
     output: Path, config: TrainConfig, prompt: Any, max_length: int, extra: dict[str, Any]
 ) -> None:
@@ -275,6 +293,7 @@ def _supervised_task(
         [formatted[i] for i in train_idx],
         train_labels,
         hard_negatives=config.hard_negatives,
+        with_negative=config.negative_column,
         similar=similar,
         seed=config.seed,
     )
@@ -417,9 +436,11 @@ def train_model(
     dataset, loss, count = _task_dataset(examples, loss, train_labels, config)
     anchors = list(dict.fromkeys(anchor_texts or [])) if config.anchor_weight > 0 else []
     if anchors:
-        dataset, loss = _with_anchors(
-            model, dataset, loss, _fit_to_prompt(anchors, prompt, tokenizer, config.max_length), config
-        )
+        length = config.anchor_max_length or config.max_length
+        if config.anchor_max_length is not None:
+            anchors = _cut_to_tokens(anchors, tokenizer, length)
+        fitted = _fit_to_prompt(anchors, prompt, tokenizer, length)
+        dataset, loss = _with_anchors(model, dataset, loss, fitted, config)
     args = _training_arguments(config, output, evaluator is not None, use_bf16, show_progress)
     trainer = SentenceTransformerTrainer(
         model=model, args=args, train_dataset=dataset, loss=loss, evaluator=evaluator
