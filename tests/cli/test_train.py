@@ -64,3 +64,28 @@ def test_train_with_anchor_file_and_similar_threshold(tiny_encoder_dir, tmp_path
     assert settings["training_config"]["anchor_weight"] == 5.0
     assert settings["training_config"]["similar_task_threshold"] == 0.99
     assert settings["training_run"]["anchor_texts"] == 8
+
+
+def test_recipe_refuses_in_one_line_the_options_it_would_ignore():
+    result = runner.invoke(app, ["train", "--recipe", "general", "--epochs", "2", "--max-length", "32"])
+    assert result.exit_code == 2
+    line = result.output.strip()
+    assert "\n" not in line and "--recipe general brings its own data and settings" in line
+    assert "--epochs" in line and "--max-length" in line and "--seed" in line  # what it does take
+
+
+def test_models_lists_the_shipped_default_and_prints_cards():
+    result = runner.invoke(app, ["models"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    default = next(line for line in lines if "[default]" in line)
+    assert default.split()[0] == "pie-general" and "over all-minilm-l6-v2" in default and "MB" in default
+    assert "panel mean" in default and "ICT" in default
+    assert any(line.split()[:3] == ["default", "->", "pie-general"] for line in lines)
+    for name in ("pie-general", "pie-ieb", "pie-static"):
+        card = runner.invoke(app, ["models", "--card", name])
+        assert card.exit_code == 0, card.output
+        assert card.output.startswith("---\nlibrary_name: pie-embed") and f"\n# {name}\n" in card.output
+        assert "## Evaluation: the dev panel" in card.output and "## Known weaknesses" in card.output
+    unknown = runner.invoke(app, ["models", "--card", "all-minilm-l6-v2"])
+    assert unknown.exit_code != 0 and "not a shipped model" in unknown.output

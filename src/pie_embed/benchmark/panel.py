@@ -38,26 +38,35 @@ def panel_files(folder: str | Path) -> list[Path]:
 @dataclass(frozen=True)
 class PanelScore:
     """One set's score for one model: the mean and standard deviation over seeds (Spearman for IIS,
-    which has no seeds: sd 0)."""
+    which has no seeds: sd 0), and the score at each k-means seed 0, 1, ..."""
 
     set: str
     metric: str
     mean: float
     sd: float
+    seed_scores: tuple[float, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
-        return {"set": self.set, "metric": self.metric, "mean": self.mean, "sd": self.sd}
+        found: dict[str, object] = {"set": self.set, "metric": self.metric, "mean": self.mean, "sd": self.sd}
+        if self.seed_scores:
+            found["seed_scores"] = [round(score, 6) for score in self.seed_scores]
+        return found
 
 
 def panel_scores(result: BenchmarkResult) -> list[PanelScore]:
     """ICT, IIS and each clustered set of ``result``, in that order."""
     scores = []
     if result.ict is not None:
-        scores.append(PanelScore("IEB ICT", "ARI", result.ict.ari_mean, result.ict.ari_std))
+        ict = result.ict
+        scores.append(PanelScore("IEB ICT", "ARI", ict.ari_mean, ict.ari_std, tuple(ict.seed_aris)))
     if result.iis is not None:
         scores.append(PanelScore("IEB IIS", "Spearman", result.iis.spearman, 0.0))
     for name, clustering in result.clusters.items():
-        scores.append(PanelScore(Path(name).stem, "ARI", clustering.ari_mean, clustering.ari_std))
+        scores.append(
+            PanelScore(
+                Path(name).stem, "ARI", clustering.ari_mean, clustering.ari_std, tuple(clustering.seed_aris)
+            )
+        )
     return scores
 
 

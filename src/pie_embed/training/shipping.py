@@ -14,9 +14,10 @@ from typing import Any
 
 from pie_embed.errors import DataError
 
-__all__ = ["SHIP_RANK", "card_markdown", "ship_model"]
+__all__ = ["SHIP_RANK", "SHIP_SEEDS", "ship_model"]
 
 SHIP_RANK = 32  # rank-32 factors: 4.8 MB for MiniLM, cosine >= 0.9999 to the full fine-tune
+SHIP_SEEDS = 20  # k-means seeds per set on a card: 5 cannot separate 0.02 on the small sets
 CARD_SECTION = "## pie-embed dev panel"
 
 
@@ -24,16 +25,19 @@ def ship_model(
     folder: str | Path,
     *,
     recipe: str,
+    alias: str | None = None,
     data: dict[str, Any],
     base: str,
     panel_dir: Path | None,
     ieb_dir: Path | None,
-    seeds: int = 5,
+    seeds: int = SHIP_SEEDS,
     show_progress: bool = True,
 ) -> Path:
-    """Write ``<folder>/<folder name>.safetensors``: the change from ``base`` (an offline alias) to the
-    model in ``folder`` at :data:`SHIP_RANK`, with a model card; panel scores (IEB from ``ieb_dir``, every
-    set of ``panel_dir``) of the shipped form and of the base go into the card when the folders exist."""
+    """Write ``<folder>/<alias>.safetensors`` (default alias: the folder's name): the change from
+    ``base`` (an offline alias) to the model in ``folder`` at :data:`SHIP_RANK`, with a model card;
+    panel scores (IEB from ``ieb_dir``, every set of ``panel_dir``, ``seeds`` k-means seeds) of the
+    shipped form and of the base go into the card when the folders exist. The package's file is the
+    median of several such runs (scripts/ship_model.py)."""
     from safetensors.torch import load_file
 
     from pie_embed.data.atomic import atomic_write_text
@@ -42,6 +46,7 @@ def ship_model(
     from pie_embed.embedding.shipped import write_shipped
     from pie_embed.embedding.weight_delta import compress_delta
     from pie_embed.paths import cache_dir
+    from pie_embed.training.model_card import card_markdown
 
     folder = Path(folder)
     settings_file = folder / "pie_embed.json"
@@ -53,7 +58,7 @@ def ship_model(
         raise DataError(f"{folder}: base model {base!r} is not an offline alias, so it cannot ship over it")
     base_dir = OFFLINE_MODELS[base].locate(cache_dir() / "models").path
     card: dict[str, Any] = {
-        "alias": folder.name,
+        "alias": alias or folder.name,
         "base": base,
         "base_version": OFFLINE_MODELS[base].version,
         "recipe": recipe,
@@ -64,7 +69,7 @@ def ship_model(
         "rank": SHIP_RANK,
         "date": time.strftime("%Y-%m-%d"),
     }
-    output = folder / f"{folder.name}.safetensors"
+    output = folder / f"{alias or folder.name}.safetensors"
     base_state = load_file(str(base_dir / "model.safetensors"))
     delta = compress_delta(base_state, load_file(str(folder / "model.safetensors")), rank=SHIP_RANK)
     write_shipped(delta, card, output)
@@ -74,7 +79,8 @@ def ship_model(
         write_shipped(delta, card, output)
     readme = folder / "README.md"
     text = readme.read_text() if readme.is_file() else ""
-    atomic_write_text(readme, text.split(CARD_SECTION)[0].rstrip() + "\n\n" + card_markdown(card))
+    section = CARD_SECTION + "\n\n" + card_markdown(card, front_matter=False)
+    atomic_write_text(readme, text.split(CARD_SECTION)[0].rstrip() + "\n\n" + section)
     return output
 
 
@@ -99,39 +105,6 @@ def _panel(
         "base_panel_mean": panel_mean(scores[base]),
         "machine": machine_info(),
     }
-
-
-def card_markdown(card: dict[str, Any]) -> str:
-    """The card as a README section: data, configuration and the panel against the base."""
-    lines = [
-        CARD_SECTION,
-        "",
-        f"Shipped as a rank-{card['rank']} weight change over `{card['base']}` "
-        f"({card['base_version']}); rebuilt by `pie train --recipe {card['recipe']}` on {card['date']}.",
-        "",
-        f"- Embeds with: {json.dumps(card['settings'])}",
-        f"- Data: {json.dumps(card['data'])}",
-        f"- Training run: {json.dumps(card['training_run'])}",
-        f"- Configuration: {json.dumps(card['training_config'])}",
-    ]
-    panel = card.get("panel")
-    if panel:
-        base = {s["set"]: s["mean"] for s in panel["base_scores"]}
-        lines += [
-            "",
-            f"Dev panel (mean ± sd over k-means seeds 0-{panel['seeds'] - 1}; IIS: Spearman, ceiling 0.848):",
-            "",
-            f"| set | this model | {card['base']} | delta |",
-            "|---|---|---|---|",
-        ]
-        for score in panel["scores"]:
-            name, mean, before = score["set"], score["mean"], base[score["set"]]
-            lines.append(f"| {name} | {mean:.3f} ± {score['sd']:.3f} | {before:.3f} | {mean - before:+.3f} |")
-        lines.append(
-            f"| panel mean | {panel['panel_mean']:.3f} | {panel['base_panel_mean']:.3f} | "
-            f"{panel['panel_mean'] - panel['base_panel_mean']:+.3f} |"
-        )
-    return "\n".join(lines) + "\n"
 
 
 def recipe_data_record(recipe: Any) -> dict[str, Any]:
