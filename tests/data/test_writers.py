@@ -320,3 +320,13 @@ def test_written_files_get_ordinary_permissions(tmp_path: Path) -> None:
     write_records(tmp_path / "r.jsonl", ROWS)
     for name in ("o.npy", "o.npy.manifest.json", "r.jsonl"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_shard_folder_started_by_another_model_names_both(tmp_path):
+    from pie_embed.data.shards import ShardFolder
+    from pie_embed.errors import DataError
+
+    ShardFolder.start(tmp_path / "s", {"model": "all-minilm-l6-v2", "embedder": "a1"}, resume=False)
+    with pytest.raises(DataError) as caught:
+        ShardFolder.start(tmp_path / "s", {"model": "pie-general", "embedder": "b2"}, resume=True)
+    assert "(embedder: a1 -> b2, model: all-minilm-l6-v2 -> pie-general)" in str(caught.value)

@@ -9,7 +9,14 @@ import torch
 
 from pie_embed.embedding import models
 from pie_embed.embedding.offline import OFFLINE_MODELS, LocalModel, OfflineModel
-from pie_embed.embedding.shipped import SHIPPED_MODELS, ShippedModel, read_shipped, write_shipped
+from pie_embed.embedding.shipped import (
+    SHIPPED_MODELS,
+    ShippedModel,
+    file_digest,
+    read_card,
+    read_shipped,
+    write_shipped,
+)
 from pie_embed.embedding.weight_delta import compress_delta
 from pie_embed.errors import ModelNotFoundError
 
@@ -47,10 +54,11 @@ def test_a_shipped_model_loads_as_its_base_plus_the_change(tiny_shipped, tiny_en
     loaded = models.load_model("tiny-shipped", cache_dir=tmp_path)
     assert loaded.name == "tiny-shipped"
     assert loaded.default_pooling == "mean" and loaded.max_length == 64  # from the card's settings
-    assert loaded.fingerprint.startswith("tiny-shipped@")
+    assert loaded.fingerprint.startswith("tiny@") and loaded.fingerprint.endswith(file_digest(shipped.path))
     assert "tiny-shipped" in models.known_aliases()
     by_path = models.load_model(str(shipped.path), cache_dir=tmp_path)  # a rebuilt file, by its path
-    assert by_path.fingerprint == loaded.fingerprint.replace("tiny-shipped@", "t@")
+    assert by_path.fingerprint == loaded.fingerprint  # the same bytes: the same vectors, the same caches
+    assert by_path.name == str(shipped.path)
     ids = tiny_encoder.tokenizer(["summarize the article"], return_tensors="pt")
     with torch.no_grad():
         got = loaded.model(**ids).last_hidden_state
@@ -78,11 +86,37 @@ def test_a_missing_or_broken_file_says_which(tmp_path) -> None:
 
     broken = tmp_path / "broken.safetensors"
     save_delta({"a.delta": torch.zeros(1)}, broken, {"pie_embed_card": "{not json"})
-    with pytest.raises(
-        ModelNotFoundError, match="broken.safetensors: the model card in its metadata is not JSON"
-    ):
-        read_shipped(broken)
+    for read in (read_shipped, read_card):
+        with pytest.raises(
+            ModelNotFoundError, match="broken.safetensors: the model card in its metadata is not JSON"
+        ):
+            read(broken)
     damaged = tmp_path / "damaged.safetensors"
     damaged.write_bytes(b"\x00" * 20)
     with pytest.raises(ModelNotFoundError, match="damaged.safetensors: not a readable safetensors file"):
         read_shipped(damaged)
+
+
+@pytest.mark.parametrize("alias", sorted(SHIPPED_MODELS))
+def test_every_shipped_model_is_in_the_package_with_its_full_card(alias) -> None:
+    """The committed files: under 5 MB, over an installed base, with a card that carries the panel over
+    at least 20 k-means seeds, at least 3 training seeds with their spread, the rebuild tolerance, the
+    ship rule's checks and the data's licences."""
+    path = SHIPPED_MODELS[alias].path
+    assert path.is_file() and path.stat().st_size <= 5 * 2**20
+    card = read_card(path)
+    assert card["alias"] == alias and card["base"] == SHIPPED_MODELS[alias].base in OFFLINE_MODELS
+    assert card["recipe"] == SHIPPED_MODELS[alias].recipe and card["settings"]["pooling"] == "mean"
+    panel = card["panel"]
+    assert panel["seeds"] >= 20 and all(len(s.get("seed_scores", [0] * 20)) >= 20 for s in panel["scores"])
+    sets = [s["set"] for s in panel["scores"]]
+    assert sets[:2] == ["IEB ICT", "IEB IIS"] and len(sets) == 9 == len(panel["base_scores"])
+    runs = card["training_seeds"]["runs"]
+    assert len(runs) >= 3 and len({r["seed"] for r in runs}) == len(runs)
+    assert card["training_seeds"]["shipped_seed"] == card["training_config"]["seed"]
+    means = sorted(r["panel_mean"] for r in runs)
+    assert panel["panel_mean"] == pytest.approx(means[(len(means) - 1) // 2])  # the median run ships
+    assert set(card["tolerance"]) == {"panel_mean", "IEB ICT", "IEB IIS"}
+    assert {s["licence"] for s in card["sources"]} and all(s["origin"] for s in card["sources"])
+    assert [c["check"][:10] for c in card["ship_rule"]][:2] == ["panel mean", "no dev set"]
+    assert card["intended_use"] and card["weaknesses"] and card["description"]

@@ -64,7 +64,7 @@ def test_resume_recomputes_nothing_and_ends_identical(
         read_embeddings(tmp_path / "cut")
     with pytest.raises(DataError, match="pass --resume"):
         embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "cut", shard_rows=50)
-    with pytest.raises(DataError, match=r"other settings \(shard_rows\)"):
+    with pytest.raises(DataError, match=r"other settings \(shard_rows: 50 -> 60\)"):
         embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "cut", shard_rows=60, resume=True)
 
     monkeypatch.setattr(embedder, "encode", real_encode)

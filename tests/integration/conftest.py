@@ -1,5 +1,6 @@
-"""The real default model, loaded once for every integration test, and one embedding cache, so that
-the IEB texts are embedded once per run however many tests score them."""
+"""The real models, loaded once for every integration test: the shipped default (pie-general) and its
+base all-MiniLM-L6-v2 (the paper's reference protocol); and one embedding cache, so that the IEB texts
+are embedded once per model and run however many tests score them."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ from pie_embed.embedding.cache import EmbeddingCache
 
 @pytest.fixture(scope="session")
 def minilm() -> InstructionEmbedder:
-    return InstructionEmbedder("default", batch_size=64, precision="fp32")  # the reference protocol
+    return InstructionEmbedder("all-minilm-l6-v2", batch_size=64, precision="fp32")  # the reference protocol
+
+
+@pytest.fixture(scope="session")
+def default_model() -> InstructionEmbedder:
+    return InstructionEmbedder("default", batch_size=64, precision="fp32")  # pie-general, shipped
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""`pie serve` on the real default model, the IEB task bank with the labeler, and an eft_test index."""
+"""`pie serve` on the real default model (pie-general), the IEB task bank with the labeler, and an
+eft_test index."""
 
 from __future__ import annotations
 
@@ -39,12 +40,12 @@ def server(tmp_path_factory, pool_index):
     running.stop()
 
 
-def test_served_vectors_equal_the_library_s(server, minilm, eft) -> None:
+def test_served_vectors_equal_the_library_s(server, default_model, eft) -> None:
     texts = eft.texts[:64]
     api = openai.OpenAI(base_url=f"{server.url}/v1", api_key="unused", max_retries=0)
     result = api.embeddings.create(input=texts, model="default")
     got = np.array([d.embedding for d in result.data], dtype=np.float32)
-    np.testing.assert_allclose(got, minilm.encode(texts), atol=1e-5)
+    np.testing.assert_allclose(got, default_model.encode(texts), atol=1e-5)
 
 
 @pytest.mark.parametrize(

@@ -61,3 +61,43 @@ def test_unit_rows_never_writes_through_a_memory_map_unless_asked(tmp_path):
     private = np.load(tmp_path / "v.npy", mmap_mode="c")
     unit_rows(private)
     assert private.tolist() == [[3.0, 4.0]]
+
+
+def test_vectors_of_another_model_than_the_one_asked_for_are_refused_naming_both(tiny_encoder_dir, tmp_path):
+    """Compared by the weights' fingerprint: vectors of the old default do not pass for the new one."""
+    from pie_embed.embedding.models import model_fingerprint
+    from pie_embed.tools.vectors import check_embeddings_model
+
+    manifest = _manifest()
+    manifest.model = "all-minilm-l6-v2"
+    manifest.extra = {"model_fingerprint": model_fingerprint("all-minilm-l6-v2")}
+    write_embeddings(tmp_path / "v.npy", np.ones((2, 4), np.float32), manifest, texts=["a", "b"])
+    check_embeddings_model(tmp_path / "v.npy", "all-minilm-l6-v2")
+    check_embeddings_model(tmp_path / "v.npy", "minilm")  # another name for the same weights
+    with pytest.raises(DataError) as caught:
+        check_embeddings_model(tmp_path / "v.npy", "default")
+    message = str(caught.value)
+    assert "\n" not in message and "v.npy: vectors made by all-minilm-l6-v2 (all-minilm-l6-v2@" in message
+    assert (
+        "but the model asked for is default (all-minilm-l6-v2@" in message
+        and "pie embed -m default" in message
+    )
+    with pytest.raises(DataError, match="made by all-minilm-l6-v2 .* asked for is .*tiny"):
+        check_embeddings_model(tmp_path / "v.npy", str(tiny_encoder_dir))
+
+
+def test_select_with_embeddings_of_another_model_fails_in_one_line(data_file, tmp_path):
+    from typer.testing import CliRunner
+
+    from pie_embed.cli.main import app
+
+    texts = embed_dataset(data_file, embedder=KeywordEncoder()).dataset.texts
+    manifest = _manifest()
+    manifest.extra = {"model_fingerprint": "keywords@1"}
+    write_embeddings(tmp_path / "v.npy", KeywordEncoder().encode(texts), manifest, texts=texts)
+    args = ["select", str(data_file), "-n", "3", "--embeddings", str(tmp_path / "v.npy"), "--no-labels"]
+    result = CliRunner().invoke(app, [*args, "-m", "all-minilm-l6-v2", "-o", str(tmp_path / "s.jsonl")])
+    assert result.exit_code == 2 and "vectors made by keywords (keywords@1)" in result.output
+    assert "model asked for is all-minilm-l6-v2" in result.output
+    result = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "s.jsonl")])  # no -m: the file's vectors
+    assert result.exit_code == 0, result.output

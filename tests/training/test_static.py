@@ -44,6 +44,50 @@ def test_build_writes_a_loadable_model_into_the_cache(built: tuple[StaticRecipe,
     assert encoder.describe()["family"] == "static" and len(encoder.config_key) == 16
 
 
+def test_the_one_file_form_loads_by_path_and_keeps_the_vectors(built: tuple[StaticRecipe, Path]) -> None:
+    """The build also writes the form the package ships: an int8 table, the tokenizer and a card."""
+    from pie_embed.embedding.static import is_static_model, read_static_file, static_fingerprint
+
+    recipe, folder = built
+    file = folder / f"{recipe.alias}.safetensors"
+    table, tokenizer_json, card = read_static_file(file)
+    assert card["recipe"]["alias"] == "tiny-static" and card["texts"] == len(TEXTS)
+    assert table.dtype == np.float32 and json.loads(tokenizer_json)["model"]
+    assert is_static_model(str(file)) and not is_static_model(str(folder / "model.safetensors"))
+    from_file, from_folder = StaticEncoder(str(file)), StaticEncoder(folder)
+    assert from_file.describe()["model_fingerprint"] == static_fingerprint(str(file))
+    cosines = (from_file.encode(TEXTS) * from_folder.encode(TEXTS)).sum(axis=1)
+    assert cosines.min() > 0.999  # int8 with a scale per row: the same vectors within rounding
+    assert from_file.config_key != from_folder.config_key  # other bytes, other cache entries
+
+
+def test_int8_storage_rounds_each_row_within_half_a_step(tmp_path: Path) -> None:
+    from pie_embed.embedding.static import read_static_file, write_static_file
+
+    table = np.random.default_rng(0).normal(size=(50, 8)).astype(np.float32)
+    table[3] = 0.0  # an all-zero row keeps a usable scale
+    write_static_file(table, '{"model": {}}', {"a": 1}, tmp_path / "t.safetensors", quantize="int8")
+    back, tokenizer_json, card = read_static_file(tmp_path / "t.safetensors")
+    step = np.abs(table).max(axis=1, keepdims=True) / 127
+    assert np.all(np.abs(back - table) <= step / 2 + 1e-7) and not back[3].any()
+    assert tokenizer_json == '{"model": {}}' and card == {"a": 1}
+    write_static_file(table, "{}", {}, tmp_path / "f.safetensors", quantize="fp32")
+    np.testing.assert_array_equal(read_static_file(tmp_path / "f.safetensors")[0], table)
+    with pytest.raises(ConfigError, match="unknown static table storage 'int4'"):
+        write_static_file(table, "{}", {}, tmp_path / "x.safetensors", quantize="int4")
+
+
+def test_the_cache_folder_follows_the_teachers_weights_not_its_name(monkeypatch) -> None:
+    """An alias that moves to other weights (the default did) must not find the old table."""
+    from pie_embed.embedding import models
+
+    recipe = StaticRecipe("s", teacher="default")
+    monkeypatch.setattr(models, "model_fingerprint", lambda name, cache_dir=None: "old@1")
+    before = recipe.key
+    monkeypatch.setattr(models, "model_fingerprint", lambda name, cache_dir=None: "new@2")
+    assert recipe.key != before
+
+
 def test_vectors_match_model2vec_and_stats_count_cut_texts(built: tuple[StaticRecipe, Path]) -> None:
     encoder = StaticEncoder(built[1])
     odd = ["\u2603\u2603", "Translate " * 400, "x" * 3000, "Ünïcödé àccents", "a\tb\nc", "a " * 300]
@@ -96,10 +140,12 @@ def test_fit_brings_the_student_closer_to_the_teacher(
 
 
 def test_alias_errors_and_bad_texts(built: tuple[StaticRecipe, Path], tmp_path: Path) -> None:
-    with pytest.raises(ModelNotFoundError, match="pie static build"):
-        StaticEncoder("pie-static", cache_dir=tmp_path)
     with pytest.raises(ModelNotFoundError, match="neither a static alias"):
         StaticEncoder(tmp_path)
+    damaged = tmp_path / "damaged.safetensors"
+    damaged.write_bytes(b"not safetensors")
+    with pytest.raises(ModelNotFoundError, match="damaged.safetensors: not a readable static model file"):
+        StaticEncoder(str(damaged))
     with pytest.raises(ConfigError, match="unknown static model"):
         build_static_model("no-such-static", texts=TEXTS)
     with pytest.raises(ConfigError, match="data folder"):
@@ -163,7 +209,7 @@ def test_reduction_keeps_the_geometry_of_text_vectors() -> None:
     """Texts are means of rows, so the table is projected without centring (centring shifts them all)."""
     from model2vec.distill.inference import apply_pca
 
-    from pie_embed.training.static import _reduce
+    from pie_embed.training.static import reduce_table
 
     rng = np.random.default_rng(0)
     table = (rng.normal(size=(500, 32)) + 3.0 * rng.normal(size=32)).astype(np.float32)  # a shared direction
@@ -176,9 +222,9 @@ def test_reduction_keeps_the_geometry_of_text_vectors() -> None:
         return (means @ means.T)[pairs]
 
     original = cosines(table)
-    ours = np.corrcoef(cosines(_reduce(table, 16)), original)[0, 1]
+    ours = np.corrcoef(cosines(reduce_table(table, 16)), original)[0, 1]
     centred = np.corrcoef(cosines(apply_pca(table.copy(), 16)), original)[0, 1]
-    assert _reduce(table, 16).shape == (500, 16) and _reduce(table, None) is table
+    assert reduce_table(table, 16).shape == (500, 16) and reduce_table(table, None) is table
     assert ours > centred
 
 

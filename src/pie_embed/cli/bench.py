@@ -94,6 +94,15 @@ def bench(
     else:
         ieb = load_ieb(data if data is not None or cluster else data_dir("ieb"), clusters)
     seeds = seeds or 1
+    if not model:
+        from pie_embed.embedding.models import BASE_MODEL, DEFAULT_MODEL
+
+        console.print(
+            f"model: the default, {DEFAULT_MODEL} (task-aware, shipped in the package; "
+            f"`pie models --card {DEFAULT_MODEL}` shows its card). The paper's reference protocol is "
+            f"`-m {BASE_MODEL} --pooling mean`.",
+            highlight=False,
+        )
     cache = None if no_cache else EmbeddingCache(cache_dir or default_cache_dir() / "embeddings")
     results = run_benchmark(
         ieb,

@@ -53,6 +53,14 @@ def _embedder(
     return make_encoder(DEFAULTS.replace(model=model, prompt=prompt, pooling=pooling, batch_size=batch_size))
 
 
+def _check_vectors_model(embeddings: Path | None, model: str) -> None:
+    """With --embeddings and a model named by -m, the vectors must be that model's."""
+    if embeddings is not None and model != DEFAULTS.model:
+        from pie_embed.tools.vectors import check_embeddings_model
+
+        check_embeddings_model(embeddings, model)
+
+
 def _encoder(
     model: str, prompt: str | None, pooling: str | None, engine: str, workers: int, ray_address: str | None
 ) -> TextEncoder:
@@ -111,6 +119,7 @@ def select(
 
     if fast and embeddings is None:
         model = fast_choice(model, [data], field, split)
+    _check_vectors_model(embeddings, model)
 
     result = select_file(
         data,
@@ -331,6 +340,7 @@ def task_map(
 
     if fast and embeddings is None:
         model = fast_choice(model, [data], field)
+    _check_vectors_model(embeddings, model)
 
     result = map_file(
         data,

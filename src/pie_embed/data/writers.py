@@ -35,6 +35,7 @@ __all__ = [
     "pie_embed_version",
     "read_json_object",
     "read_manifest",
+    "embeddings_manifest",
     "read_embeddings",
     "texts_sha256",
     "write_embeddings",
@@ -321,6 +322,18 @@ def embeddings_output(output: str | Path, *, folder: bool = False) -> tuple[Path
         f"{', '.join(EMBEDDING_SUFFIXES)} for one file, or a folder of shards (a trailing '/', as in "
         f"{raw}/, or --shards)"
     )
+
+
+def embeddings_manifest(path: str | Path) -> EmbeddingManifest:
+    """The manifest of a `pie embed` output (file or finished folder) without reading its vectors."""
+    path = Path(path)
+    if path.is_dir():
+        if not (path / "manifest.json").is_file():
+            raise DataError(f"{path}: the run is not finished (no manifest.json); finish it with --resume")
+        return read_manifest(path / "manifest.json")
+    if manifest_path(path).is_file():
+        return read_manifest(manifest_path(path))
+    return read_embeddings(path)[1]
 
 
 def read_embeddings(path: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:

@@ -60,6 +60,15 @@ def make_encoder(
     return InstructionEmbedder.from_config(config)
 
 
+def encoder_fingerprint(name: str) -> str | None:
+    """The content fingerprint of the weights ``name`` loads (a static model or a transformer), without
+    loading them; None for a Hugging Face id (known only once loaded)."""
+    from pie_embed.embedding.models import model_fingerprint
+    from pie_embed.embedding.static import is_static_model, static_fingerprint
+
+    return static_fingerprint(name) if is_static_model(name) else model_fingerprint(name)
+
+
 def default_encoder() -> TextEncoder:
     """The default model's :class:`~pie_embed.embedding.embedder.InstructionEmbedder`, imported (with
     torch) only when called, so that tools given a static model never load torch."""

@@ -9,14 +9,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pie_embed.embedding.offline import OFFLINE_MODELS, LocalModel, load_gguf_base_model
+from pie_embed.embedding.offline import (
+    DEFAULT_OFFLINE_MODEL,
+    OFFLINE_MODELS,
+    LocalModel,
+    load_gguf_base_model,
+)
 from pie_embed.embedding.shipped import SHIPPED_MODELS, read_shipped
 from pie_embed.embedding.weight_delta import apply_delta
 from pie_embed.errors import ConfigError, ModelNotFoundError
 from pie_embed.paths import cache_dir as default_cache_dir
 
-DEFAULT_MODEL = "all-minilm-l6-v2"
-ALIASES: dict[str, str] = {"default": DEFAULT_MODEL, "minilm": DEFAULT_MODEL}
+# the task-aware model shipped in the package is the default; its base stays the reference protocol
+DEFAULT_MODEL = "pie-general"
+BASE_MODEL = DEFAULT_OFFLINE_MODEL
+ALIASES: dict[str, str] = {
+    "default": DEFAULT_MODEL,
+    "minilm": BASE_MODEL,
+    "pie-minilm": "pie-ieb",  # the IEB-label model's name before it shipped (one release)
+}
 ENCODER_MAX_LENGTH = 512
 DECODER_MAX_LENGTH = 1024
 
@@ -35,17 +46,45 @@ class LoadedModel:
     default_prompt: str = "none"  # the prompt a model was trained with (pie_embed.json), else none
 
 
-# Built by `pie train --recipe NAME` into <cache>/models/trained/<alias>: build outputs, never committed.
-TRAINED_ALIASES: dict[str, str] = {"pie-minilm": "default", "pie-general": "general"}
-
-
 def trained_model_dir(alias: str, cache_dir: Path | None = None) -> Path:
-    """Where the recipe's model for ``alias`` is (or will be) built."""
+    """Where ``pie train --recipe`` builds the model for ``alias`` when no -o is given."""
     return (Path(cache_dir) if cache_dir else default_cache_dir()) / "models" / "trained" / alias
 
 
 def known_aliases() -> list[str]:
-    return [*ALIASES, *SHIPPED_MODELS, *OFFLINE_MODELS, *TRAINED_ALIASES]
+    return [*ALIASES, *SHIPPED_MODELS, *OFFLINE_MODELS]
+
+
+def shipped_file(name: str) -> Path | None:
+    """The shipped-model file ``name`` stands for: a shipped alias, or a path to such a file."""
+    alias = ALIASES.get(name, name)
+    if alias in SHIPPED_MODELS:
+        return SHIPPED_MODELS[alias].path
+    if name.endswith(".safetensors") and Path(name).expanduser().is_file():
+        return Path(name).expanduser()  # a rebuilt shipped file, before it is in the package
+    return None
+
+
+def model_fingerprint(name: str, cache_dir: Path | None = None) -> str | None:
+    """What identifies the weights ``name`` loads, without loading them: the file's content for a
+    shipped model (the same by alias or by path) with its base's package version, the package version
+    for an offline model, sizes and times for a folder; None for a Hugging Face id. Caches, manifests
+    and shard folders key on it, so an alias that moves to other weights never finds the old vectors."""
+    from pie_embed.embedding.shipped import file_digest, read_card
+
+    alias = ALIASES.get(name, name)
+    shipped = shipped_file(name)
+    if shipped is not None:
+        if not shipped.is_file():
+            raise ModelNotFoundError(f"{shipped}: shipped model file not found (reinstall pie-embed)")
+        base = str(read_card(shipped).get("base", ""))
+        version = OFFLINE_MODELS[base].version if base in OFFLINE_MODELS else "?"
+        return f"{base}@{version}+{file_digest(shipped)}"
+    if alias in OFFLINE_MODELS:
+        return f"{alias}@{OFFLINE_MODELS[alias].version}"
+    if Path(name).expanduser().is_dir():
+        return _directory_fingerprint(Path(name).expanduser())
+    return None
 
 
 def detect_family(config: Any) -> str:
@@ -129,31 +168,20 @@ def load_model(
     transformers_logging.disable_progress_bar()  # "Loading weights" bars drown the CLI's own output
     cache = Path(cache_dir) if cache_dir else default_cache_dir()
     alias = ALIASES.get(name, name)
-    if alias in TRAINED_ALIASES:
-        built = trained_model_dir(alias, cache)
-        if not (built / "config.json").is_file():
-            raise ModelNotFoundError(
-                f"{alias} is not built yet: run `pie train --recipe {TRAINED_ALIASES[alias]}` ({built})"
-            )
-        name = str(built)
     settings: dict[str, Any] = {}
     st_pooling, st_max_length = None, None
-    shipped_file = SHIPPED_MODELS[alias].path if alias in SHIPPED_MODELS else None
-    if shipped_file is None and name.endswith(".safetensors") and Path(name).expanduser().is_file():
-        shipped_file = Path(name).expanduser()  # a rebuilt shipped file, before it is in the package
-    if shipped_file is not None:
-        delta, card, digest = read_shipped(shipped_file)
+    shipped = shipped_file(name)
+    if shipped is not None:
+        delta, card, _ = read_shipped(shipped)
         base = str(card.get("base", ""))
         if base not in OFFLINE_MODELS:
-            raise ModelNotFoundError(
-                f"{shipped_file}: its card names base model {base!r}, not an offline alias"
-            )
+            raise ModelNotFoundError(f"{shipped}: its card names base model {base!r}, not an offline alias")
         local = OFFLINE_MODELS[base].locate(cache / "models")
         tokenizer, model, family = _load_transformers(str(local.path), local.family, False, True)
         st_pooling, st_max_length = _sentence_transformers_settings(local.path)
         apply_delta(model, delta)
         settings = dict(card.get("settings", {}))
-        fingerprint = f"{alias if alias in SHIPPED_MODELS else shipped_file.stem}@{digest}"
+        fingerprint = str(model_fingerprint(name, cache))
     elif alias in OFFLINE_MODELS:
         local: LocalModel = OFFLINE_MODELS[alias].locate(cache / "models")
         fingerprint = f"{alias}@{local.version}"
@@ -191,7 +219,7 @@ def load_model(
     tokenizer.model_max_length = 10**9
     model.eval()
     model.to(device)
-    display_name = alias if alias in (*SHIPPED_MODELS, *OFFLINE_MODELS, *TRAINED_ALIASES) else name
+    display_name = alias if alias in (*SHIPPED_MODELS, *OFFLINE_MODELS) else name
     default_prompt = str(settings.get("prompt") or "none")
     return LoadedModel(
         display_name, tokenizer, model, family, default_pooling, max_length, fingerprint, default_prompt

