@@ -9,8 +9,12 @@ weaknesses, and writes it to ``src/pie_embed/embedding/data/<alias>.safetensors`
 
     python scripts/ship_model.py general RUN_SEED0 RUN_SEED1 RUN_SEED2
 
-The static tier (``pie-static``): each run is a ``pie static build`` folder (fit seeds differ); the
-card's panel is scored here against the teacher and the base:
+``python scripts/ship_model.py summary`` prints the shipped models side by side with the base, from
+their cards (the BENCHMARKS.md table).
+
+The static tier (``pie-static``): each run is a ``pie static build --seed S`` folder (or the one-file
+``.safetensors`` such a build writes; fit seeds differ); the card's panel is scored here, against the
+teacher's card:
 
     python scripts/ship_model.py static BUILD_SEED0 BUILD_SEED1 BUILD_SEED2 --data ../shared
 """
@@ -151,26 +155,38 @@ def ship_static(builds: list[Path], data: Path) -> Path:
     from pie_embed.benchmark.machine import machine_info
     from pie_embed.benchmark.panel import panel_files, panel_mean, panel_scores
     from pie_embed.embedding import InstructionEmbedder
+    from pie_embed.embedding.shipped import SHIPPED_MODELS, read_card
     from pie_embed.embedding.static import StaticEncoder, read_static_file, write_static_file
     from pie_embed.training.shipping import SHIP_SEEDS
+
+    def panel_mean_of(scores: list[dict[str, Any]]) -> float:
+        values = [s["mean"] for s in scores if not s["set"].startswith("IEB ")]
+        return sum(values) / len(values)
 
     alias = "pie-static"
     ieb = load_ieb(data / "ieb", panel_files(data / "generalization"))
     cards = []
     base_scores = None
     for build in builds:
-        file = build / f"{alias}.safetensors"
+        file = build if build.suffix == ".safetensors" else build / f"{alias}.safetensors"
         _, _, card = read_static_file(file)
         scores = panel_scores(evaluate(StaticEncoder(str(file)), ieb, seeds=SHIP_SEEDS))
-        if base_scores is None:  # the teacher, the model it stands in for
-            teacher = InstructionEmbedder(card["recipe"]["teacher"], precision="fp32")
-            base_scores = panel_scores(evaluate(teacher, ieb, seeds=SHIP_SEEDS))
+        if base_scores is None:  # the teacher, the model it stands in for: its own card when shipped
+            teacher = card["recipe"]["teacher"]
+            if (
+                teacher in SHIPPED_MODELS
+                and read_card(SHIPPED_MODELS[teacher].path)["panel"]["seeds"] == SHIP_SEEDS
+            ):
+                base_scores = read_card(SHIPPED_MODELS[teacher].path)["panel"]["scores"]
+            else:
+                embedder = InstructionEmbedder(teacher, precision="fp32")
+                base_scores = [s.to_dict() for s in panel_scores(evaluate(embedder, ieb, seeds=SHIP_SEEDS))]
         card["panel"] = {
             "seeds": SHIP_SEEDS,
             "scores": [s.to_dict() for s in scores],
             "panel_mean": panel_mean(scores),
-            "base_scores": [s.to_dict() for s in base_scores],
-            "base_panel_mean": panel_mean(base_scores),
+            "base_scores": base_scores,
+            "base_panel_mean": panel_mean_of(base_scores),
             "machine": machine_info(),
         }
         card["training_config"] = {**card["recipe"]}
@@ -181,13 +197,29 @@ def ship_static(builds: list[Path], data: Path) -> Path:
         print(f"{build}: panel mean {card['panel']['panel_mean']:.3f}", flush=True)
     chosen, card = finished_card(cards, alias)
     card["ship_rule"] = []  # the rule is for transformer defaults; the static tier is judged on its teacher
-    table, tokenizer_json, _ = read_static_file(builds[chosen] / f"{alias}.safetensors")
+    card["sources"] = static_sources()
+    chosen_build = builds[chosen]
+    chosen_file = (
+        chosen_build if chosen_build.suffix == ".safetensors" else chosen_build / f"{alias}.safetensors"
+    )
+    table, tokenizer_json, _ = read_static_file(chosen_file)
     target = PACKAGE_DATA / f"{alias}.safetensors"
     quantize = card["training_config"].get("quantize", "int8")
     write_static_file(table, tokenizer_json, card, target, quantize=quantize)
     card["size_bytes"] = target.stat().st_size
     write_static_file(table, tokenizer_json, card, target, quantize=quantize)
     return _write_doc(card, target)
+
+
+def static_sources() -> list[dict[str, str]]:
+    """The fit texts of the static tier (training/static.py's static_corpus), with their licences."""
+    from pie_embed.training.anchors import ANCHOR_CORPORA
+    from pie_embed.training.model_card import SOURCES
+    from pie_embed.training.static import TRAIN_OTHER_FILES
+
+    files = [*ANCHOR_CORPORA, "eft_train_unsup.json", *TRAIN_OTHER_FILES]
+    role = "fit text: the table is fitted to the teacher's vector of it"
+    return [{"file": f, "role": role, "origin": SOURCES[f][0], "licence": SOURCES[f][1]} for f in files]
 
 
 def _write_doc(card: dict[str, Any], target: Path) -> Path:
@@ -202,14 +234,51 @@ def _write_doc(card: dict[str, Any], target: Path) -> Path:
     return target
 
 
+def summary() -> str:
+    """The shipped models' panels next to the base's (from the package's cards), as Markdown."""
+    from pie_embed.embedding.shipped import SHIPPED_MODELS, read_card
+    from pie_embed.embedding.static import SHIPPED_STATIC, read_static_file, shipped_data_path
+
+    cards = [read_card(spec.path) for spec in SHIPPED_MODELS.values()]
+    cards += [read_static_file(shipped_data_path(file))[2] for file in SHIPPED_STATIC.values()]
+    base_card = cards[0]["panel"]
+    names = [s["set"] for s in base_card["scores"]]
+    head = "| model | " + " | ".join(names) + " | panel mean |"
+    lines = [head, "|---" * (len(names) + 2) + "|"]
+    base = {s["set"]: s for s in base_card["base_scores"]}
+    cells = [f"{base[n]['mean']:.3f} ± {base[n]['sd']:.3f}" for n in names]
+    lines.append(
+        f"| {cards[0]['base']} (base) | " + " | ".join(cells) + f" | {base_card['base_panel_mean']:.3f} |"
+    )
+    for card in cards:
+        panel, spread = card["panel"], card["training_seeds"]["set_sd"]
+        mine = {s["set"]: s for s in panel["scores"]}
+        cells = [
+            f"{mine[n]['mean']:.3f} ± {mine[n]['sd']:.3f} ({mine[n]['mean'] - base[n]['mean']:+.3f}; "
+            f"seeds ± {spread[n]:.3f})"
+            for n in names
+        ]
+        gain = panel["panel_mean"] - base_card["base_panel_mean"]
+        seeds_sd = card["training_seeds"]["panel_mean_sd"]
+        lines.append(
+            f"| {card['alias']} | "
+            + " | ".join(cells)
+            + f" | {panel['panel_mean']:.3f} ({gain:+.3f}; seeds ± {seeds_sd:.3f}) |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("recipe", choices=sorted(RECIPE_ALIASES))
-    parser.add_argument("runs", nargs="+", type=Path, help="run folders, one per training seed")
+    parser.add_argument("recipe", choices=[*sorted(RECIPE_ALIASES), "summary"])
+    parser.add_argument("runs", nargs="*", type=Path, help="run folders, one per training seed")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared", help="for static: ../shared")
     args = parser.parse_args()
+    if args.recipe == "summary":
+        print(summary())
+        return
     PACKAGE_DATA.mkdir(parents=True, exist_ok=True)
     if args.recipe == "static":
         ship_static(args.runs, args.data)

@@ -113,7 +113,12 @@ def training_seed_summary(cards: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Every run's per-set means, and across runs the standard deviation of each set and of the panel
     mean (sample sd, n - 1)."""
     runs = [
-        {"seed": _seed(c), "panel_mean": c["panel"]["panel_mean"], "scores": _means(c["panel"]["scores"])}
+        {
+            "seed": _seed(c),
+            "panel_mean": c["panel"]["panel_mean"],
+            "scores": _means(c["panel"]["scores"]),
+            "train_seconds": c.get("training_run", {}).get("seconds"),
+        }
         for c in cards
     ]
     sets = list(runs[0]["scores"])
@@ -203,9 +208,8 @@ def card_markdown(card: dict[str, Any], *, front_matter: bool = True) -> str:
         if front_matter
         else []
     )
+    lines += [f"# {alias}", ""] if front_matter else []  # appended to a README, it is a section
     lines += [
-        f"# {alias}",
-        "",
         card.get("description", ""),
         "",
         "## Model details",
@@ -225,7 +229,10 @@ def card_markdown(card: dict[str, Any], *, front_matter: bool = True) -> str:
         lines += ["", "## Intended use", "", card["intended_use"]]
     if card.get("sources"):
         lines += ["", "## Training data", "", "| file | role | origin | licence |", "|---|---|---|---|"]
-        lines += [f"| {s['file']} | {s['role']} | {s['origin']} | {s['licence']} |" for s in card["sources"]]
+        lines += [
+            "| " + " | ".join(_cell(s[key]) for key in ("file", "role", "origin", "licence")) + " |"
+            for s in card["sources"]
+        ]
         if any("non-commercial" in s["licence"] or "NC" in s["licence"] for s in card["sources"]):
             lines += [
                 "",
@@ -256,6 +263,11 @@ def card_markdown(card: dict[str, Any], *, front_matter: bool = True) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _cell(text: object) -> str:
+    """Text for a Markdown table cell (a ``|`` would end the cell)."""
+    return str(text).replace("|", "\\|")
+
+
 def _panel_lines(card: dict[str, Any], panel: dict[str, Any]) -> list[str]:
     seeds = card.get("training_seeds", {})
     spread = seeds.get("set_sd", {})
@@ -266,7 +278,8 @@ def _panel_lines(card: dict[str, Any], panel: dict[str, Any]) -> list[str]:
         "",
         f"Mean ± sd over k-means seeds 0-{panel['seeds'] - 1} (ARI; IIS: Spearman, whose ceiling on IEB's "
         f"0/1 labels is {IIS_CEILING}), fp32. Training-seed sd: the spread of the set's mean over "
-        f"{len(seeds.get('runs', [])) or 1} training seeds of the recipe.",
+        f"{len(seeds.get('runs', [])) or 1} training seeds of the recipe. Panel mean: the mean ARI over the "
+        f"{len(_panel_sets(base))} sets other than IEB's.",
         "",
         f"| set | {card.get('alias', 'model')} | {card.get('base', 'base')} | delta | training-seed sd |",
         "|---|---|---|---|---|",
@@ -279,7 +292,7 @@ def _panel_lines(card: dict[str, Any], panel: dict[str, Any]) -> list[str]:
     gain = panel["panel_mean"] - panel["base_panel_mean"]
     panel_sd = f"{seeds['panel_mean_sd']:.3f}" if "panel_mean_sd" in seeds else "-"
     lines.append(
-        f"| panel mean (7 sets) | {panel['panel_mean']:.3f} | {panel['base_panel_mean']:.3f} | "
+        f"| panel mean | {panel['panel_mean']:.3f} | {panel['base_panel_mean']:.3f} | "
         f"{gain:+.3f} | {panel_sd} |"
     )
     if seeds.get("runs"):
