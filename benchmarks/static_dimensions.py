@@ -37,15 +37,12 @@ from pie_embed.training.static import build_static_model, reduce_table, static_c
 SHARED = Path("../shared")
 RESULTS = Path("benchmarks/results/static_dimensions.json")
 SCRATCH = Path("benchmarks/.data/static_dimensions")
-VARIANTS = [
-    (384, "fp32"),
-    (256, "fp32"),
-    (256, "int8"),
-    (192, "int8"),
-    (160, "int8"),
-    (128, "int8"),
-    (96, "int8"),
-]
+VARIANTS = [(256, "fp32"), (256, "int8"), (160, "int8"), (128, "int8")]
+
+
+def full_folder(seed: int) -> Path:
+    recipe = dataclasses.replace(STATIC_MODELS["pie-static"], dimensions=None, quantize="fp32", seed=seed)
+    return static_model_dir(recipe, SCRATCH)
 
 
 def full_table(seed: int, texts: list[str]) -> tuple[Any, str]:
@@ -53,7 +50,7 @@ def full_table(seed: int, texts: list[str]) -> tuple[Any, str]:
     from model2vec import StaticModel
 
     recipe = dataclasses.replace(STATIC_MODELS["pie-static"], dimensions=None, quantize="fp32", seed=seed)
-    folder = static_model_dir(recipe, SCRATCH)
+    folder = full_folder(seed)
     if not (folder / RECIPE_FILE).is_file():
         build_static_model(recipe, texts=texts, cache_dir=SCRATCH, show_progress=True)
     model = StaticModel.from_pretrained(str(folder))

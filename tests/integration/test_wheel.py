@@ -1,5 +1,6 @@
 """The built wheel works on its own: installed into a fresh virtual environment outside the repository,
-its `pie` runs embed, label and identify from an empty folder, with no data folder and empty caches."""
+its `pie` runs embed, label and identify from an empty folder, with no data folder and empty caches, and
+the default model it ships scores on IEB and the dev panel what its card says."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (wheel,) = (base / "dist").glob("pie_embed-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "pie_embed/tools/data/task_bank.jsonl" in names and "pie_embed/tools/data/NOTICE.md" in names
+    for shipped in ("pie-general", "pie-ieb", "pie-static"):
+        assert f"pie_embed/embedding/data/{shipped}.safetensors" in names
     venv = base / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], base)
     python = venv / "bin" / "python"
@@ -62,3 +65,48 @@ def test_wheel_runs_embed_label_identify_from_an_empty_folder(wheel_venv: Path, 
     (found,) = [json.loads(line) for line in (work / "identified.jsonl").read_text().splitlines()]
     assert found["label"] == "summarize|article"
     assert len(found["nearest"]) == 5 and "summar" in found["nearest"][0]["task"]
+
+
+CARD_CHECK = """
+import json, sys
+from pie_embed import InstructionEmbedder
+from pie_embed.benchmark import evaluate, load_ieb
+from pie_embed.benchmark.panel import panel_files, panel_scores
+from pie_embed.embedding.shipped import SHIPPED_MODELS, read_card
+
+embedder = InstructionEmbedder("default", precision="fp32", batch_size=64)
+path = SHIPPED_MODELS["pie-general"].path
+data = load_ieb(sys.argv[1], panel_files(sys.argv[2]))
+scores = panel_scores(evaluate(embedder, data, seeds=int(sys.argv[3])))
+print(json.dumps({"model": embedder.loaded.name, "file": str(path), "card": read_card(path),
+                  "scores": [s.to_dict() for s in scores]}))
+"""
+
+
+def test_the_installed_default_scores_what_its_card_says(
+    wheel_venv: Path, tmp_path: Path, shared_dir
+) -> None:
+    """The default, loaded from the installed wheel outside the repository, against its own card: the
+    mean of k-means seeds 0-4 per set, and the panel mean, within the card's rebuild tolerance."""
+    seeds = 5
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIE_", "XDG_"))}
+    env.update(HOME=str(tmp_path / "home"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    ieb, panel = shared_dir / "ieb", shared_dir / "generalization"
+    python = str(wheel_venv / "bin" / "python")
+    out = run([python, "-c", CARD_CHECK, str(ieb), str(panel), str(seeds)], tmp_path, env)
+    found = json.loads(out.strip().splitlines()[-1])
+    assert found["model"] == "pie-general" and found["file"].startswith(str(wheel_venv))
+    card = found["card"]
+    tolerance = card["tolerance"]
+    on_card = {s["set"]: s for s in card["panel"]["scores"]}
+    now = {s["set"]: s["mean"] for s in found["scores"]}
+    assert set(now) == set(on_card)
+    for name, score in on_card.items():
+        expected = sum(score["seed_scores"][:seeds]) / seeds if "seed_scores" in score else score["mean"]
+        allowed = tolerance.get(name, tolerance["panel_mean"])
+        assert abs(now[name] - expected) <= allowed, (name, now[name], expected, allowed)
+    panel_now = sum(v for k, v in now.items() if not k.startswith("IEB ")) / 7
+    panel_card = (
+        sum(sum(s["seed_scores"][:seeds]) / seeds for k, s in on_card.items() if not k.startswith("IEB ")) / 7
+    )
+    assert abs(panel_now - panel_card) <= tolerance["panel_mean"]

@@ -56,3 +56,10 @@ def test_validation_holds_back_whole_tasks_and_errors():
     pairs = unsupervised_pairs(["a", "b", "a"])
     assert sorted(pairs.anchor) == ["a", "b"] and pairs.anchor == pairs.positive
     assert pairs.labels is None and set(pairs.columns()) == {"anchor", "positive"}
+
+
+def test_pairs_without_a_negative_column_keep_the_same_anchors():
+    """negative_column=False: (anchor, positive) pairs, the in-batch texts are the only negatives."""
+    triplets = task_triplets(TEXTS, LABELS, hard_negatives=False, seed=2)
+    pairs = task_triplets(TEXTS, LABELS, hard_negatives=False, with_negative=False, seed=2)
+    assert pairs.negative is None and pairs.anchor == triplets.anchor and pairs.positive == triplets.positive

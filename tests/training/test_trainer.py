@@ -185,3 +185,16 @@ def test_encoder_with_lora_saves_a_merged_loadable_model(tiny_encoder_dir, tmp_p
     trained = InstructionEmbedder(str(result.output)).encode(texts[:3])
     base = InstructionEmbedder(str(tiny_encoder_dir), pooling="mean").encode(texts[:3])
     assert trained.shape == base.shape and not np.allclose(trained, base, atol=1e-4)  # the adapters trained
+
+
+def test_anchor_texts_are_cut_by_tokens_keeping_their_characters(tiny_encoder):
+    """anchor_max_length: each anchor ends after the last whole token that fits with the special tokens,
+    its own characters kept (accents, spacing), so base target and trained model read the same text."""
+    from pie_embed.training.trainer import _cut_to_tokens
+
+    tokenizer = tiny_encoder.tokenizer
+    long = "Résumé  of the article: " + "word " * 40
+    short = "Sort the list."
+    cut_long, kept = _cut_to_tokens([long, short], tokenizer, 12)
+    assert kept == short and long.startswith(cut_long) and cut_long.startswith("Résumé  of")
+    assert len(tokenizer(cut_long)["input_ids"]) <= 12 < len(tokenizer(long)["input_ids"])

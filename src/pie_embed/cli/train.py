@@ -268,6 +268,23 @@ def models(
     console.print("or any local model folder or Hugging Face id; `pie models --card NAME` prints a card")
 
 
+@app.command("export")
+@friendly_errors
+def export(
+    name: Annotated[str, typer.Argument(help="The model: an alias such as pie-general, or a folder.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="New folder for the export.")],
+) -> None:
+    """Write a model as a plain sentence-transformers folder: SentenceTransformer(DIR) then embeds as
+    pie-embed does (full weights, pooling, length, normalisation; the model card as README.md)."""
+    from pie_embed.embedding.export import export_sentence_transformer
+    from pie_embed.embedding.models import shipped_file
+    from pie_embed.training.model_card import card_markdown
+
+    readme = card_markdown(_card_of(name)) if shipped_file(name) is not None else None
+    folder = export_sentence_transformer(name, output, readme=readme)
+    console.print(f"wrote {folder}: SentenceTransformer({str(folder)!r}) loads it", highlight=False)
+
+
 def _card_of(name: str) -> dict:
     """The card of a shipped model by alias or file."""
     from pie_embed.embedding.models import ALIASES, shipped_file
@@ -323,14 +340,28 @@ def static_build(
             "$PIE_DATA, else ~/.local/share/pie_embed.",
         ),
     ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Fit seed (the shipped table is the median of 0-2).")
+    ] = 0,
 ) -> None:
-    """Distil a static model from its teacher and fit it on instruction corpora (minutes, once)."""
+    """Rebuild a static model: distil it from its teacher and fit it on instruction corpora (minutes).
+    The package ships pie-static already; the rebuild loads by its folder or file path."""
+    from dataclasses import replace
+
+    from pie_embed.embedding.static import STATIC_MODELS
+    from pie_embed.errors import ConfigError
     from pie_embed.paths import data_dir
     from pie_embed.training.static import build_static_model
 
-    folder = build_static_model(alias, data if data is not None else data_dir("corpora").parent)
+    if alias not in STATIC_MODELS:
+        raise ConfigError(f"unknown static model {alias!r}; known: {', '.join(STATIC_MODELS)}")
+    recipe = replace(STATIC_MODELS[alias], seed=seed)
+    folder = build_static_model(recipe, data if data is not None else data_dir("corpora").parent)
     info = json.loads((folder / "pie_static.json").read_text(encoding="utf-8"))
     console.print(
         f"built {alias} from {info['recipe']['teacher']} on {info['texts']:,} texts in "
-        f"{info['seconds']:.0f} s (fit loss per epoch {info['epoch_losses']}) -> {folder}"
+        f"{info['seconds']:.0f} s (fit loss per epoch {info['epoch_losses']}) -> {folder}; use it with "
+        f"-m {folder} (or its one-file form {folder / (alias + '.safetensors')}); -m {alias} is the "
+        "shipped table",
+        highlight=False,
     )
