@@ -1,5 +1,5 @@
-"""How small the shipped static table can be: dimensions and storage (fp32, int8 with a scale per row)
-of pie-static side by side on the dev panel, with the file size each makes.
+"""How small the shipped static table can be: dimensions and storage (fp32; int8 or int4 with a scale
+per row) of pie-static side by side on the dev panel, with the file size each makes.
 
     .venv/bin/python benchmarks/static_dimensions.py            # -> benchmarks/results/static_dimensions.json
     .venv/bin/python benchmarks/static_dimensions.py --markdown   # the BENCHMARKS.md table
@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,7 @@ from pie_embed.training.static import build_static_model, reduce_table, static_c
 SHARED = Path("../shared")
 RESULTS = Path("benchmarks/results/static_dimensions.json")
 SCRATCH = Path("benchmarks/.data/static_dimensions")
-VARIANTS = [(256, "fp32"), (256, "int8"), (160, "int8"), (128, "int8")]
+VARIANTS = [(256, "fp32"), (256, "int8"), (256, "int4"), (160, "int8"), (128, "int8")]
 
 
 def full_folder(seed: int) -> Path:
@@ -57,16 +59,30 @@ def full_table(seed: int, texts: list[str]) -> tuple[Any, str]:
     return model.embedding, model.tokenizer.to_str()
 
 
+def write_variant(table: Any, tokenizer_json: str, case: dict[str, Any], file: Path) -> None:
+    """The variant's one-file form with the card `pie static build --seed S` writes for its recipe (the
+    same fit, projected and stored afterwards), so that scripts/ship_model.py can ship it as it is."""
+    recipe = dataclasses.replace(
+        STATIC_MODELS["pie-static"],
+        dimensions=case["dimensions"],
+        quantize=case["storage"],
+        seed=case["seed"],
+    )
+    built = json.loads((full_folder(case["seed"]) / RECIPE_FILE).read_text())
+    card = {
+        **built,
+        "recipe": dataclasses.asdict(recipe),
+        "alias": "pie-static",
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    table = reduce_table(table, case["dimensions"])
+    write_static_file(table, tokenizer_json, card, file, quantize=case["storage"])
+
+
 def measure(case: dict[str, Any], data: IEBData, texts: list[str], seeds: int) -> dict[str, Any]:
     table, tokenizer_json = full_table(case["seed"], texts)
     file = SCRATCH / f"d{case['dimensions']}-{case['storage']}-s{case['seed']}.safetensors"
-    recipe = dataclasses.replace(
-        STATIC_MODELS["pie-static"], dimensions=case["dimensions"], seed=case["seed"]
-    )
-    card = {"recipe": dataclasses.asdict(recipe)}
-    write_static_file(
-        reduce_table(table, case["dimensions"]), tokenizer_json, card, file, quantize=case["storage"]
-    )
+    write_variant(table, tokenizer_json, case, file)
     scores = panel_scores(evaluate(StaticEncoder(str(file)), data, seeds=seeds))
     return {
         **case,

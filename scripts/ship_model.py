@@ -100,7 +100,7 @@ def automatic_weaknesses(card: dict[str, Any]) -> list[str]:
         for s in panel["scores"]
         if not s["set"].startswith("IEB ") and s["mean"] < base[s["set"]]
     ]
-    return [f"Below its base on: {', '.join(below)}."] if below else []
+    return [f"Below {card['base']} on: {', '.join(below)}."] if below else []
 
 
 def finished_card(cards: list[dict[str, Any]], alias: str) -> tuple[int, dict[str, Any]]:
@@ -197,6 +197,14 @@ def ship_static(builds: list[Path], data: Path) -> Path:
         print(f"{build}: panel mean {card['panel']['panel_mean']:.3f}", flush=True)
     chosen, card = finished_card(cards, alias)
     card["ship_rule"] = []  # the rule is for transformer defaults; the static tier is judged on its teacher
+    config = card["training_config"]
+    card["rebuild_command"] = "pie static build --data ../shared --seed S"
+    card["details"] = [
+        f"Teacher: `{config['teacher']}`; table of {len(table_of(builds[chosen])):,} tokens x "
+        f"{config['dimensions']} dimensions, {config['quantize']} with a float32 scale per row; the "
+        "tokenizer of all-MiniLM-L6-v2 (as model2vec distils it), read up to 256 tokens",
+        "Needs the `static` extra (model2vec); no torch at encode time",
+    ]
     card["sources"] = static_sources()
     chosen_build = builds[chosen]
     chosen_file = (
@@ -209,6 +217,12 @@ def ship_static(builds: list[Path], data: Path) -> Path:
     card["size_bytes"] = target.stat().st_size
     write_static_file(table, tokenizer_json, card, target, quantize=quantize)
     return _write_doc(card, target)
+
+
+def table_of(build: Path) -> Any:
+    from pie_embed.embedding.static import read_static_file
+
+    return read_static_file(build if build.suffix == ".safetensors" else build / "pie-static.safetensors")[0]
 
 
 def static_sources() -> list[dict[str, str]]:

@@ -63,7 +63,9 @@ class StaticRecipe:
     temperature: float = 0.05
     max_tokens: int = 256
     dimensions: int | None = 256
-    quantize: str = "int8"  # how the shipped file stores the table: int8 (a scale per row) or fp32
+    # how the one-file form stores the table: int4 or int8 (a scale per row) or fp32; int4 keeps the
+    # panel within the fit-seed spread at 256 dimensions in 4.2 MB (benchmarks/static_dimensions.py)
+    quantize: str = "int4"
     seed: int = 0
 
     @property
@@ -80,6 +82,8 @@ class StaticRecipe:
 STATIC_MODELS: dict[str, StaticRecipe] = {"pie-static": StaticRecipe("pie-static")}
 SHIPPED_STATIC: dict[str, str] = {"pie-static": "pie-static.safetensors"}  # alias -> package data file
 TABLE_KEY, SCALES_KEY, TOKENIZER_KEY = "embeddings", "scales", "tokenizer"
+STORAGE_KEY = "pie_embed_storage"  # metadata: how TABLE_KEY holds the table
+LEVELS = {"int8": 127, "int4": 7}  # symmetric levels per row: q in [-L, L], value = q x scale
 
 
 # --fast switches to the static tier from this many rows: the transformer needs minutes there (~200-450
@@ -128,28 +132,41 @@ def _is_static_file(path: Path) -> bool:
 
 
 def write_static_file(
-    table: np.ndarray, tokenizer_json: str, card: dict[str, Any], path: str | Path, *, quantize: str = "int8"
+    table: np.ndarray, tokenizer_json: str, card: dict[str, Any], path: str | Path, *, quantize: str = "int4"
 ) -> Path:
-    """Save a static model as one safetensors file: the table (``int8`` with a float32 scale per row,
-    or ``fp32``), the tokenizer's JSON (zlib) and ``card`` in the metadata."""
+    """Save a static model as one safetensors file: the table (``int4``, two values a byte, or ``int8``,
+    each with a float32 scale per row; or ``fp32``), the tokenizer's JSON (zlib) and ``card`` in the
+    metadata."""
     import zlib
 
     from safetensors.numpy import save_file
 
+    if quantize not in (*LEVELS, "fp32"):
+        raise ConfigError(f"unknown static table storage {quantize!r}; known: int4, int8, fp32")
     table = np.asarray(table, np.float32)
     tensors: dict[str, np.ndarray] = {
         TOKENIZER_KEY: np.frombuffer(zlib.compress(tokenizer_json.encode("utf-8"), 9), np.uint8)
     }
-    if quantize == "int8":
-        scales = np.abs(table).max(axis=1) / 127.0
-        scales[scales == 0] = 1.0
-        tensors[TABLE_KEY] = np.round(table / scales[:, None]).astype(np.int8)
-        tensors[SCALES_KEY] = scales.astype(np.float32)
-    elif quantize == "fp32":
+    if quantize == "fp32":
         tensors[TABLE_KEY] = table
     else:
-        raise ConfigError(f"unknown static table storage {quantize!r}; known: int8, fp32")
-    save_file(tensors, str(path), {CARD_KEY: json.dumps(card, sort_keys=True)})
+        levels = LEVELS[quantize]
+        scales = np.abs(table).max(axis=1) / levels
+        scales[scales == 0] = 1.0
+        values = np.clip(np.round(table / scales[:, None]), -levels, levels).astype(np.int8)
+        if quantize == "int4":  # two values a byte, offset to 0..15; an odd width gets a zero column
+            if values.shape[1] % 2:
+                values = np.pad(values, ((0, 0), (0, 1)))
+            nibbles = (values + 8).astype(np.uint8)
+            values = (nibbles[:, 0::2] | (nibbles[:, 1::2] << 4)).astype(np.uint8)
+        tensors[TABLE_KEY] = values
+        tensors[SCALES_KEY] = scales.astype(np.float32)
+    metadata = {
+        CARD_KEY: json.dumps(card, sort_keys=True),
+        STORAGE_KEY: quantize,
+        "dimensions": str(table.shape[1]),
+    }
+    save_file(tensors, str(path), metadata)
     return Path(path)
 
 
@@ -167,11 +184,17 @@ def read_static_file(path: str | Path) -> tuple[np.ndarray, str, dict[str, Any]]
             names = set(handle.keys())  # noqa: SIM118 (not iterable)
             if not {TABLE_KEY, TOKENIZER_KEY} <= names:
                 raise ModelNotFoundError(f"{path}: not a static model file (no {TABLE_KEY}/{TOKENIZER_KEY})")
-            table = handle.get_tensor(TABLE_KEY).astype(np.float32)
+            metadata = handle.metadata() or {}
+            stored = handle.get_tensor(TABLE_KEY)
+            if metadata.get(STORAGE_KEY) == "int4":
+                low, high = (stored & 0x0F).astype(np.int8) - 8, (stored >> 4).astype(np.int8) - 8
+                stored = np.stack([low, high], axis=2).reshape(len(stored), -1)
+                stored = stored[:, : int(metadata.get("dimensions", stored.shape[1]))]
+            table = stored.astype(np.float32)
             if SCALES_KEY in names:
                 table *= handle.get_tensor(SCALES_KEY)[:, None]
             tokenizer_json = zlib.decompress(handle.get_tensor(TOKENIZER_KEY).tobytes()).decode("utf-8")
-            card = json.loads((handle.metadata() or {}).get(CARD_KEY, "{}"))
+            card = json.loads(metadata.get(CARD_KEY, "{}"))
     except ModelNotFoundError:
         raise
     except Exception as error:  # safetensors, zlib and json raise their own error types

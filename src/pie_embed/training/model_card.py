@@ -220,11 +220,13 @@ def card_markdown(card: dict[str, Any], *, front_matter: bool = True) -> str:
             f"- Base: `{base}` ({card.get('base_version', '?')}); shipped as a rank-{card['rank']} weight "
             f"change over it, inside the package (no download, no training step)"
         )
+    lines += [f"- {item}" for item in card.get("details", [])]
     if card.get("size_bytes"):
         lines.append(f"- File: {card['size_bytes'] / 1e6:.1f} MB")
     if card.get("settings"):
         lines.append(f"- Embeds with: {', '.join(f'{k} {v}' for k, v in card['settings'].items())}")
-    lines.append(f'- Load: `InstructionEmbedder("{alias}")`, or `-m {alias}` on any `pie` command')
+    loader = "StaticEncoder" if card.get("recipe") == "static" else "InstructionEmbedder"
+    lines.append(f'- Load: `{loader}("{alias}")`, or `-m {alias}` on any `pie` command')
     if card.get("intended_use"):
         lines += ["", "## Intended use", "", card["intended_use"]]
     if card.get("sources"):
@@ -241,9 +243,11 @@ def card_markdown(card: dict[str, Any], *, front_matter: bool = True) -> str:
                 "Judge whether that matters for your use.",
             ]
     lines += ["", "## Training recipe", ""]
-    lines.append(
-        f"Rebuilt by `pie train --recipe {card.get('recipe', '?')} --seed S` (date {card.get('date', '?')})."
+    rebuild = (
+        card.get("rebuild_command")
+        or f"pie train --recipe {card.get('recipe', '?')} --data ../shared --seed S"
     )
+    lines.append(f"Rebuilt by `{rebuild}` (date {card.get('date', '?')}).")
     if card.get("training_config"):
         config = {k: v for k, v in card["training_config"].items() if v not in (None, False, "", [])}
         lines += ["", f"Configuration: `{json.dumps(config, sort_keys=True)}`"]
@@ -305,7 +309,7 @@ def _panel_lines(card: dict[str, Any], panel: dict[str, Any]) -> list[str]:
         tolerance = ", ".join(f"{k} ±{v}" for k, v in card["tolerance"].items())
         lines += [
             "",
-            f"A rebuild with `pie train --recipe` lands within: {tolerance} (twice the training-seed sd).",
+            f"A rebuild lands within: {tolerance} (twice the training-seed sd, at least 0.01).",
         ]
     machine = panel.get("machine", {})
     if machine:
