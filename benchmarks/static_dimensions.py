@@ -23,9 +23,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from embed_scale import run_missing, saved_rows  # noqa: E402
+from static_recipes import panel_markdown  # noqa: E402
 
 from pie_embed.benchmark.ieb import IEBData, evaluate, load_ieb
-from pie_embed.benchmark.machine import machine_line
 from pie_embed.benchmark.panel import panel_files, panel_mean, panel_scores
 from pie_embed.embedding.static import (
     RECIPE_FILE,
@@ -94,19 +94,13 @@ def measure(case: dict[str, Any], data: IEBData, texts: list[str], seeds: int) -
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
-    names = list(rows[0]["scores"])
-    machines = sorted({f"{machine_line(row['machine'])}; {row['date']}" for row in rows})
-    lines = [
-        *(f"CPU: {machine}" for machine in machines),
-        "",
-        "| dimensions | storage | fit seed | MB | " + " | ".join(names) + " | panel mean |",
-        "|---" * (len(names) + 5) + "|",
-    ]
-    for row in rows:
-        cells = [f"{row['scores'][name]:.3f}" for name in names]
-        head = f"| {row['dimensions']} | {row['storage']} | {row['seed']} | {row['megabytes']:.2f} | "
-        lines.append(head + " | ".join(cells) + f" | {row['panel_mean']:.3f} |")
-    return "\n".join(lines)
+    columns = {
+        "dimensions": lambda row: str(row["dimensions"]),
+        "storage": lambda row: row["storage"],
+        "fit seed": lambda row: str(row["seed"]),
+        "MB": lambda row: f"{row['megabytes']:.2f}",
+    }
+    return panel_markdown(rows, columns)
 
 
 def main() -> None:

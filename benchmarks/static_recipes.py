@@ -19,6 +19,7 @@ import argparse
 import dataclasses
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,19 +71,25 @@ def measure(name: str, data: IEBData, texts: list[str], seeds: int) -> dict[str,
     }
 
 
-def markdown(rows: list[dict[str, Any]]) -> str:
+def panel_markdown(rows: list[dict[str, Any]], columns: dict[str, Callable[[dict[str, Any]], str]]) -> str:
+    """Saved panel rows as a Markdown table: the CPUs and dates, then ``columns`` (header -> cell of a
+    row), each set's score and the panel mean."""
     names = list(rows[0]["scores"])
     machines = sorted({f"{machine_line(row['machine'])}; {row['date']}" for row in rows})
     lines = [
         *(f"CPU: {machine}" for machine in machines),
         "",
-        "| variant | " + " | ".join(names) + " | panel mean |",
-        "|---" * (len(names) + 2) + "|",
+        "| " + " | ".join([*columns, *names]) + " | panel mean |",
+        "|---" * (len(columns) + len(names) + 1) + "|",
     ]
     for row in rows:
-        cells = [f"{row['scores'][name]:.3f}" for name in names]
-        lines.append(f"| {row['variant']} | " + " | ".join(cells) + f" | {row['panel_mean']:.3f} |")
+        cells = [cell(row) for cell in columns.values()] + [f"{row['scores'][name]:.3f}" for name in names]
+        lines.append("| " + " | ".join(cells) + f" | {row['panel_mean']:.3f} |")
     return "\n".join(lines)
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    return panel_markdown(rows, {"variant": lambda row: row["variant"]})
 
 
 def main() -> None:

@@ -102,3 +102,21 @@ def test_bench_cluster_file(tiny_encoder_dir, tmp_path):
 def test_models_lists_aliases():
     result = runner.invoke(app, ["models"])
     assert result.exit_code == 0 and "all-minilm-l6-v2" in result.output and "smollm2-135m" in result.output
+
+
+def test_bench_without_a_model_says_it_runs_the_shipped_task_aware_default(tmp_path):
+    data = tmp_path / "labeled.jsonl"
+    rows = [
+        {"instruction": f"{verb} the {noun}.", "label": verb}
+        for verb in ("Sort", "Translate")
+        for noun in ("list", "text", "poem")
+    ]
+    write_jsonl(data, rows)
+    out = tmp_path / "r.json"
+    args = ["bench", "--cluster", str(data), "--json", str(out), "--cache-dir", str(tmp_path / "cache")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert "model: the default, pie-general (task-aware, shipped in the package" in said
+    assert "-m all-minilm-l6-v2 --pooling mean" in said  # where the reference protocol is
+    assert json.loads(out.read_text())[0]["settings"]["model"] == "pie-general"
