@@ -195,8 +195,7 @@ def ship_static(builds: list[Path], data: Path) -> Path:
         }
         card["training_config"] = {**card["recipe"]}
         card["training_config"]["seed"] = card["recipe"]["seed"]
-        card["base"] = card["recipe"]["teacher"]
-        card["recipe"] = "static"
+        card["base"] = card["recipe"]["teacher"]  # "recipe" stays the StaticRecipe: StaticEncoder reads it
         cards.append(card)
         print(f"{build}: panel mean {card['panel']['panel_mean']:.3f}", flush=True)
     chosen, card = finished_card(cards, alias)

@@ -47,13 +47,3 @@ def test_the_reference_protocol_command(ieb_dir, embedding_cache, tmp_path):
     assert row["settings"]["model"] == "all-minilm-l6-v2" and row["settings"]["pooling"] == "mean"
     assert row["ict"]["ari"] == pytest.approx(0.483, abs=0.005)
     assert row["iis"]["spearman"] == pytest.approx(0.751, abs=0.005)
-
-
-def test_the_default_is_task_aware_and_beats_its_base_on_ieb(default_model, minilm, ieb, embedding_cache):
-    """The shipped default against the reference protocol on IEB (5 k-means seeds): its card says ICT
-    0.555 and IIS 0.790 over 20 seeds against the base's 0.486 and 0.751."""
-    assert default_model.loaded.name == "pie-general" and default_model.pooling == "mean"
-    tuned = evaluate(default_model, ieb, cache=embedding_cache, seeds=5)
-    base = evaluate(minilm, ieb, cache=embedding_cache, seeds=5)
-    assert tuned.ict.ari_mean > base.ict.ari_mean + 0.04 and tuned.ict.ari_mean >= 0.54
-    assert tuned.iis.spearman > base.iis.spearman + 0.03 and tuned.iis.spearman < 0.848  # the ceiling

@@ -57,11 +57,11 @@ def test_the_one_file_form_loads_by_path_and_keeps_the_vectors(built: tuple[Stat
     from_file, from_folder = StaticEncoder(str(file)), StaticEncoder(folder)
     assert from_file.describe()["model_fingerprint"] == static_fingerprint(str(file))
     cosines = (from_file.encode(TEXTS) * from_folder.encode(TEXTS)).sum(axis=1)
-    assert cosines.min() > 0.999  # int8 with a scale per row: the same vectors within rounding
+    assert cosines.min() > 0.99  # int4 with a scale per row (the default storage): within rounding
     assert from_file.config_key != from_folder.config_key  # other bytes, other cache entries
 
 
-def test_int8_storage_rounds_each_row_within_half_a_step(tmp_path: Path) -> None:
+def test_int8_and_int4_storage_round_each_row_within_half_a_step(tmp_path: Path) -> None:
     from pie_embed.embedding.static import read_static_file, write_static_file
 
     table = np.random.default_rng(0).normal(size=(50, 8)).astype(np.float32)
@@ -71,10 +71,14 @@ def test_int8_storage_rounds_each_row_within_half_a_step(tmp_path: Path) -> None
     step = np.abs(table).max(axis=1, keepdims=True) / 127
     assert np.all(np.abs(back - table) <= step / 2 + 1e-7) and not back[3].any()
     assert tokenizer_json == '{"model": {}}' and card == {"a": 1}
+    write_static_file(table[:, :7], "{}", {}, tmp_path / "q.safetensors", quantize="int4")  # odd width
+    back4 = read_static_file(tmp_path / "q.safetensors")[0]
+    step4 = np.abs(table[:, :7]).max(axis=1, keepdims=True) / 7
+    assert back4.shape == (50, 7) and np.all(np.abs(back4 - table[:, :7]) <= step4 / 2 + 1e-7)
     write_static_file(table, "{}", {}, tmp_path / "f.safetensors", quantize="fp32")
     np.testing.assert_array_equal(read_static_file(tmp_path / "f.safetensors")[0], table)
-    with pytest.raises(ConfigError, match="unknown static table storage 'int4'"):
-        write_static_file(table, "{}", {}, tmp_path / "x.safetensors", quantize="int4")
+    with pytest.raises(ConfigError, match="unknown static table storage 'int3'"):
+        write_static_file(table, "{}", {}, tmp_path / "x.safetensors", quantize="int3")
 
 
 def test_the_cache_folder_follows_the_teachers_weights_not_its_name(monkeypatch) -> None:

@@ -225,7 +225,8 @@ def card_markdown(card: dict[str, Any], *, front_matter: bool = True) -> str:
         lines.append(f"- File: {card['size_bytes'] / 1e6:.1f} MB")
     if card.get("settings"):
         lines.append(f"- Embeds with: {', '.join(f'{k} {v}' for k, v in card['settings'].items())}")
-    loader = "StaticEncoder" if card.get("recipe") == "static" else "InstructionEmbedder"
+    static = isinstance(card.get("recipe"), dict)  # a static table's card holds its StaticRecipe
+    loader = "StaticEncoder" if static else "InstructionEmbedder"
     lines.append(f'- Load: `{loader}("{alias}")`, or `-m {alias}` on any `pie` command')
     if card.get("intended_use"):
         lines += ["", "## Intended use", "", card["intended_use"]]
