@@ -46,10 +46,6 @@ class ShippedModel:
         """``file`` in the package's data folder (or ``file`` itself when it is an absolute path)."""
         return shipped_data_path(self.file)
 
-    @property
-    def card(self) -> dict[str, Any]:
-        return read_card(self.path)
-
 
 def shipped_data_path(file: str) -> Path:
     """``file`` in the package's data folder (``file`` itself when it is an absolute path)."""
