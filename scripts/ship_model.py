@@ -157,15 +157,11 @@ def ship_transformer(recipe: str, runs: list[Path]) -> Path:
 def ship_static(builds: list[Path], data: Path) -> Path:
     from pie_embed.benchmark import evaluate, load_ieb
     from pie_embed.benchmark.machine import machine_info
-    from pie_embed.benchmark.panel import panel_files, panel_mean, panel_scores
+    from pie_embed.benchmark.panel import PanelScore, panel_files, panel_mean, panel_scores
     from pie_embed.embedding import InstructionEmbedder
     from pie_embed.embedding.shipped import SHIPPED_MODELS, read_card
     from pie_embed.embedding.static import StaticEncoder, read_static_file, write_static_file
     from pie_embed.training.shipping import SHIP_SEEDS
-
-    def panel_mean_of(scores: list[dict[str, Any]]) -> float:
-        values = [s["mean"] for s in scores if not s["set"].startswith("IEB ")]
-        return sum(values) / len(values)
 
     alias = "pie-static"
     ieb = load_ieb(data / "ieb", panel_files(data / "generalization"))
@@ -190,7 +186,7 @@ def ship_static(builds: list[Path], data: Path) -> Path:
             "scores": [s.to_dict() for s in scores],
             "panel_mean": panel_mean(scores),
             "base_scores": base_scores,
-            "base_panel_mean": panel_mean_of(base_scores),
+            "base_panel_mean": panel_mean([PanelScore(**score) for score in base_scores]),
             "machine": machine_info(),
         }
         card["training_config"] = {**card["recipe"]}

@@ -86,9 +86,9 @@ def test_the_cache_folder_follows_the_teachers_weights_not_its_name(monkeypatch)
     from pie_embed.embedding import models
 
     recipe = StaticRecipe("s", teacher="default")
-    monkeypatch.setattr(models, "model_fingerprint", lambda name, cache_dir=None: "old@1")
+    monkeypatch.setattr(models, "model_fingerprint", lambda name: "old@1")
     before = recipe.key
-    monkeypatch.setattr(models, "model_fingerprint", lambda name, cache_dir=None: "new@2")
+    monkeypatch.setattr(models, "model_fingerprint", lambda name: "new@2")
     assert recipe.key != before
 
 

@@ -300,7 +300,7 @@ def _card_of(name: str) -> dict:
     alias = ALIASES.get(name, name)
     if alias in SHIPPED_STATIC:
         return read_static_file(shipped_data_path(SHIPPED_STATIC[alias]))[2]
-    if name.endswith(".safetensors") and Path(name).is_file() and is_static_model(name):
+    if is_static_model(name) and Path(name).is_file():  # a static .safetensors file (not a folder)
         return read_static_file(name)[2]
     path = shipped_file(name)
     if path is None:

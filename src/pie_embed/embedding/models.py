@@ -65,7 +65,13 @@ def shipped_file(name: str) -> Path | None:
     return None
 
 
-def model_fingerprint(name: str, cache_dir: Path | None = None) -> str | None:
+def _shipped_fingerprint(base: str, digest: str) -> str:
+    """A shipped file's fingerprint: its base at the installed package version, plus the file's digest."""
+    version = OFFLINE_MODELS[base].version if base in OFFLINE_MODELS else "?"
+    return f"{base}@{version}+{digest}"
+
+
+def model_fingerprint(name: str) -> str | None:
     """What identifies the weights ``name`` loads, without loading them: the file's content for a
     shipped model (the same by alias or by path) with its base's package version, the package version
     for an offline model, sizes and times for a folder; None for a Hugging Face id. Caches, manifests
@@ -77,9 +83,7 @@ def model_fingerprint(name: str, cache_dir: Path | None = None) -> str | None:
     if shipped is not None:
         if not shipped.is_file():
             raise ModelNotFoundError(f"{shipped}: shipped model file not found (reinstall pie-embed)")
-        base = str(read_card(shipped).get("base", ""))
-        version = OFFLINE_MODELS[base].version if base in OFFLINE_MODELS else "?"
-        return f"{base}@{version}+{file_digest(shipped)}"
+        return _shipped_fingerprint(str(read_card(shipped).get("base", "")), file_digest(shipped))
     if alias in OFFLINE_MODELS:
         return f"{alias}@{OFFLINE_MODELS[alias].version}"
     if Path(name).expanduser().is_dir():
@@ -172,7 +176,7 @@ def load_model(
     st_pooling, st_max_length = None, None
     shipped = shipped_file(name)
     if shipped is not None:
-        delta, card, _ = read_shipped(shipped)
+        delta, card, digest = read_shipped(shipped)
         base = str(card.get("base", ""))
         if base not in OFFLINE_MODELS:
             raise ModelNotFoundError(f"{shipped}: its card names base model {base!r}, not an offline alias")
@@ -181,7 +185,7 @@ def load_model(
         st_pooling, st_max_length = _sentence_transformers_settings(local.path)
         apply_delta(model, delta)
         settings = dict(card.get("settings", {}))
-        fingerprint = str(model_fingerprint(name, cache))
+        fingerprint = _shipped_fingerprint(base, digest)  # read_shipped has hashed the file already
     elif alias in OFFLINE_MODELS:
         local: LocalModel = OFFLINE_MODELS[alias].locate(cache / "models")
         fingerprint = f"{alias}@{local.version}"
