@@ -27,8 +27,8 @@ done
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 PY=.venv/bin/python
 "$PY" -m pip install -qq --disable-pip-version-check torch==2.13.0
-extras="gguf,label,train,tools,serve,static"
-[ "$dev" = 1 ] && extras="gguf,label,train,tools,serve,static,ray,hf,mteb,dev"
+extras="gguf,downstream,label,train,tools,serve,static"
+[ "$dev" = 1 ] && extras="gguf,downstream,label,train,tools,serve,static,ray,hf,mteb,dev"
 [ "$bench" = 1 ] && extras="$extras,bench"
 "$PY" -m pip install -qq --disable-pip-version-check -c requirements/lock.txt -e ".[$extras]"
 if [ "$dev" = 1 ] || [ "$models" = 1 ]; then

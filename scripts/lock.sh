@@ -14,7 +14,7 @@ overrides=$(mktemp)
 trap 'rm -f "$overrides"' EXIT
 echo "torch==2.13.0" >"$overrides"
 extras=()
-for extra in gguf label train tools map serve static ray hf mteb bench dev; do extras+=(--extra "$extra"); done
+for extra in gguf downstream label train tools map serve static ray hf mteb bench dev; do extras+=(--extra "$extra"); done
 # The CPU build of torch: from the PyTorch CPU index, or from a local wheel folder ($PIE_TORCH_WHEELS).
 torch_source=(--extra-index-url https://download.pytorch.org/whl/cpu --index-strategy unsafe-best-match)
 if [ -n "${PIE_TORCH_WHEELS:-}" ] || [ -d /opt/wheels ]; then

@@ -10,10 +10,11 @@ from pathlib import Path
 import pie_embed
 
 PACKAGE = Path(pie_embed.__file__).parent
-# cli -> serving / tools / training -> benchmark / labeling -> embedding -> data; a module may import
-# its own subpackage and any lower layer. Root modules (errors, paths, progress) are layer -1.
+# cli -> downstream -> serving / tools / training -> benchmark / labeling -> embedding -> data; a module
+# may import its own subpackage and any lower layer. Root modules (errors, paths, progress) are layer -1.
 LAYERS = {"data": 0, "embedding": 1, "benchmark": 2, "labeling": 2, "tools": 3, "training": 3, "serving": 3}
-LAYERS["cli"] = 4
+LAYERS["downstream"] = 4  # benchmarks of the tools (retrieve, select) with an LLM
+LAYERS["cli"] = 5
 
 
 def _module_name(path: Path) -> str:

@@ -16,6 +16,10 @@ from pie_embed.cli.app import (
 )
 from pie_embed.embedding.config import DEFAULTS
 
+DOWNSTREAM_PANEL = "Downstream benchmarks (--downstream)"
+PER_TASK = 6  # icl queries per task: one LLM (gemma3-270m, the slower) fits in 15 minutes on 2 cores
+DISTRACTORS = 2000
+
 
 @app.command()
 @friendly_errors
@@ -75,9 +79,124 @@ def bench(
             "AMX/AVX512-BF16, else fp32).",
         ),
     ] = "fp32",
+    downstream: Annotated[
+        str | None,
+        typer.Option(
+            "--downstream",
+            help="A downstream benchmark instead of IEB: icl (in-context learning with retrieved "
+            "demonstrations, real LLMs), select (task coverage of selected subsets) or compress "
+            "(test-set compression of an icl run). -m adds models to all-minilm-l6-v2, pie-general and "
+            "pie-static.",
+            rich_help_panel=DOWNSTREAM_PANEL,
+        ),
+    ] = None,
+    llm: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--llm",
+            help="icl: language model(s), repeatable (default smollm2-135m and gemma3-270m; or a local "
+            "causal-LM folder).",
+            rich_help_panel=DOWNSTREAM_PANEL,
+        ),
+    ] = None,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Run folder: icl keeps picks and answers there and resumes; compress reads its icl.json.",
+            rich_help_panel=DOWNSTREAM_PANEL,
+        ),
+    ] = Path("pie-downstream"),
+    per_task: Annotated[
+        int,
+        typer.Option(
+            "--per-task", min=1, help="icl: test queries per task.", rich_help_panel=DOWNSTREAM_PANEL
+        ),
+    ] = PER_TASK,
+    distractors: Annotated[
+        int,
+        typer.Option(
+            "--distractors",
+            min=0,
+            help="icl: Alpaca distractor demonstrations in the pool.",
+            rich_help_panel=DOWNSTREAM_PANEL,
+        ),
+    ] = DISTRACTORS,
+    task: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--task",
+            help="icl/select: only these Instruction Induction tasks; repeatable.",
+            rich_help_panel=DOWNSTREAM_PANEL,
+        ),
+    ] = None,
+    pool: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--pool",
+            help="select: ieb, t0 and/or induction (default all three); repeatable.",
+            rich_help_panel=DOWNSTREAM_PANEL,
+        ),
+    ] = None,
+    fraction: Annotated[
+        list[float] | None,
+        typer.Option(
+            "--fraction",
+            help="select/compress: subset size(s) as a fraction, repeatable (default 1%, 5%, 10% / 10%, 20%)",
+            rich_help_panel=DOWNSTREAM_PANEL,
+        ),
+    ] = None,
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed", help="icl/select: seed of the split and draws.", rich_help_panel=DOWNSTREAM_PANEL
+        ),
+    ] = 0,
+    downstream_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--downstream-dir",
+            help="Instruction Induction folder. Default: $PIE_DATA/downstream, else "
+            "~/.local/share/pie_embed/downstream.",
+            rich_help_panel=DOWNSTREAM_PANEL,
+        ),
+    ] = None,
+    distractor_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--distractor-file",
+            help="icl: Alpaca-style JSONL of distractors. Default: the corpora folder's alpaca_5000.jsonl.",
+            rich_help_panel=DOWNSTREAM_PANEL,
+        ),
+    ] = None,
 ) -> None:
     """Run the Instruction Embedding Benchmark (ICT + IIS) and/or cluster labeled files; --panel runs
-    the whole dev panel for one or more models side by side."""
+    the whole dev panel for one or more models side by side; --downstream runs a downstream benchmark
+    (in-context learning with an LLM, data-selection coverage, test-set compression)."""
+    if downstream is not None:
+        from pie_embed.cli.downstream import DownstreamOptions, run_downstream
+
+        run_downstream(
+            DownstreamOptions(
+                kind=downstream,
+                models=list(model or []),
+                llms=list(llm or []),
+                out=out,
+                downstream_dir=downstream_dir,
+                distractor_file=distractor_file,
+                ieb_dir=data,
+                panel_dir=panel_dir,
+                per_task=per_task,
+                distractors=distractors,
+                tasks=list(task or []),
+                pools=list(pool or []),
+                fractions=list(fraction or []),
+                seeds=seeds,
+                seed=seed,
+                json_out=json_out,
+            )
+        )
+        return
     from pie_embed.benchmark.ieb import load_ieb, run_benchmark
     from pie_embed.benchmark.panel import check_seeds, panel_files, panel_table
     from pie_embed.benchmark.report import results_table, write_json

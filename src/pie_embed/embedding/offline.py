@@ -367,6 +367,23 @@ def _save_dequantized(tokenizer: Any, model: Any, local: LocalModel, target: Pat
     return _build_dir_once(target, build)
 
 
+def dequantized_model_dir(local: LocalModel, cache_dir: Path) -> Path:
+    """The float32 safetensors folder of a GGUF model, built on first use (17-45 s).
+
+    It holds the base model's weights and the tokenizer; the decoders here tie their LM head to the
+    input embeddings, so ``AutoModelForCausalLM`` loads a working generator from it as well (its logits
+    equal the GGUF-loaded causal LM's).
+    """
+    if not local.gguf_file:
+        raise ConfigError(f"{local.path} is not a GGUF model (no gguf_file)")
+    target = dequantized_cache_dir(cache_dir, Path(local.gguf_file).stem, local.version)
+    if not target.is_dir():
+        tokenizer, model = _load_gguf(local)
+        _save_dequantized(tokenizer, model, local, target)
+        del tokenizer, model  # free the GGUF-loaded copy before the caller loads the saved one
+    return target
+
+
 def load_gguf_base_model(local: LocalModel, cache_dir: Path) -> tuple[Any, Any]:
     """Tokenizer and float32 base model (no LM head) of a GGUF model, via a dequantized cache.
 
@@ -377,13 +394,7 @@ def load_gguf_base_model(local: LocalModel, cache_dir: Path) -> tuple[Any, Any]:
     """
     from transformers import AutoModel, AutoTokenizer
 
-    if not local.gguf_file:
-        raise ConfigError(f"{local.path} is not a GGUF model (no gguf_file)")
-    target = dequantized_cache_dir(cache_dir, Path(local.gguf_file).stem, local.version)
-    if not target.is_dir():
-        tokenizer, model = _load_gguf(local)
-        _save_dequantized(tokenizer, model, local, target)
-        del tokenizer, model  # free the GGUF-loaded copy before loading the saved one
+    target = dequantized_model_dir(local, cache_dir)
     tokenizer = AutoTokenizer.from_pretrained(target, local_files_only=True)
     model = AutoModel.from_pretrained(target, dtype="float32", use_safetensors=True, local_files_only=True)
     return tokenizer, model
