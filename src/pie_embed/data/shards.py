@@ -66,7 +66,8 @@ class ShardFolder:
             changed = sorted(k for k in set(run) | set(earlier) if run.get(k) != earlier.get(k))
             if changed:
                 raise DataError(
-                    f"{shards.folder}: was started with other settings ({_changes(earlier, run, changed)}); "
+                    f"{shards.folder}: was started with other settings "
+                    f"({setting_changes(earlier, run, changed)}); "
                     "resume with the same input and options, or choose another folder"
                 )
             return shards
@@ -130,6 +131,6 @@ def read_shards(folder: str | Path) -> tuple[np.ndarray, EmbeddingManifest]:
     return vectors, manifest
 
 
-def _changes(earlier: dict[str, Any], now: dict[str, Any], keys: list[str]) -> str:
+def setting_changes(earlier: dict[str, Any], now: dict[str, Any], keys: list[str]) -> str:
     """``key: earlier -> now`` for each changed setting (the model by name, so both are named)."""
     return ", ".join(f"{key}: {earlier.get(key)!s} -> {now.get(key)!s}" for key in keys)

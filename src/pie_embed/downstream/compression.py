@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from pie_embed.data.readers import join_text
 from pie_embed.downstream.icl import ICLResult
 from pie_embed.errors import DataError
 from pie_embed.tools.select import select_instructions
@@ -92,7 +93,7 @@ def compress_test_set(
     shape = (len(result.llms), len(result.conditions))
     full = correct.mean(axis=1).reshape(shape)
     total = correct.shape[1]
-    texts = [f"{q['instruction']}\n{q['input']}" for q in result.queries]
+    texts = [join_text(q["instruction"], q["input"], "newline") for q in result.queries]
     sizes = {f: max(2, round(f * total)) for f in fractions}
     if any(n > total for n in sizes.values()):
         raise DataError(f"the run has {total} queries, too few for fractions {list(fractions)}")

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from pie_embed.data.atomic import write_json
+from pie_embed.data.shards import setting_changes
 from pie_embed.downstream.generator import GENERATION_BATCH, MAX_NEW_TOKENS, Generator, load_generator
 from pie_embed.downstream.induction import ICLSplit, build_icl_split, load_induction, read_distractors
 from pie_embed.downstream.pickers import (
@@ -33,12 +34,13 @@ from pie_embed.downstream.pickers import (
     same_task_precision,
 )
 from pie_embed.downstream.scoring import Interval, bootstrap_interval, first_line, is_correct
+from pie_embed.embedding.models import BASE_MODEL, DEFAULT_MODEL
 from pie_embed.errors import DataError
 from pie_embed.progress import progress_bar
 from pie_embed.tools.retrieve import Demonstration, few_shot_prompt
 
-BASE_MODEL = "all-minilm-l6-v2"  # the topic embedder every model is compared with
-DEFAULT_MODELS = (BASE_MODEL, "pie-general", "pie-static")
+# the topic embedder every model is compared with, the shipped default and the static tier
+DEFAULT_MODELS = (BASE_MODEL, DEFAULT_MODEL, "pie-static")
 SETTINGS_FILE = "settings.json"
 PICKS_FILE = "picks.json"
 GENERATIONS_FILE = "generations.jsonl"
@@ -215,7 +217,7 @@ def demonstration_prompt(split: ICLSplit, query: dict[str, Any], rows: list[int]
     return few_shot_prompt(query, demos)
 
 
-def make_pickers(settings: ICLSettings, workdir: Path, show_progress: bool) -> dict[str, DemonstrationPicker]:
+def make_pickers(settings: ICLSettings, pool: Path, show_progress: bool) -> dict[str, DemonstrationPicker]:
     pickers: dict[str, DemonstrationPicker] = {
         ZERO_SHOT: ZeroShotPicker(),
         RANDOM: RandomPicker(settings.seed),
@@ -223,7 +225,7 @@ def make_pickers(settings: ICLSettings, workdir: Path, show_progress: bool) -> d
         ORACLE: OraclePicker(settings.seed),
     }
     for model in settings.models:
-        pickers[model] = EmbeddingPicker(model, workdir, show_progress=show_progress)
+        pickers[model] = EmbeddingPicker(model, pool, show_progress=show_progress)
     return pickers
 
 
@@ -238,9 +240,9 @@ class RunFolder:
             earlier = json.loads(settings_path.read_text(encoding="utf-8"))
             changed = [k for k in sorted(set(earlier) | set(key)) if earlier.get(k) != key.get(k)]
             if changed:
-                detail = ", ".join(f"{k}: {earlier.get(k)} -> {key.get(k)}" for k in changed)
                 raise DataError(
-                    f"{self.folder}: holds a run with other settings ({detail}); use another --out folder "
+                    f"{self.folder}: holds a run with other settings "
+                    f"({setting_changes(earlier, key, changed)}); use another --out folder "
                     "or delete this one"
                 )
         else:
@@ -294,7 +296,7 @@ def run_icl(
     split = build_icl_split(data, distractors, per_task=settings.per_task, seed=settings.seed)
     folder = RunFolder(out, settings.key())
     seconds: dict[str, float] = {}
-    pickers = make_pickers(settings, folder.folder, show_progress)
+    pickers = make_pickers(settings, split.write_pool(folder.folder / "pool.jsonl"), show_progress)
     for condition in settings.conditions:
         if condition in folder.picks and len(folder.picks[condition]) == len(split.queries):
             continue

@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from pie_embed.data.readers import join_text
 from pie_embed.downstream.induction import ICLSplit
 from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.extras import require_extra
@@ -76,7 +77,7 @@ class BM25Picker:
         require_extra("downstream")
         import bm25s
 
-        corpus = [f"{row['instruction']}\n{row['input']}" for row in split.pool]
+        corpus = [join_text(row["instruction"], row["input"], "newline") for row in split.pool]
         retriever = bm25s.BM25()
         retriever.index(bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False)
         queries = bm25s.tokenize(split.query_texts, stopwords="en", show_progress=False)
@@ -88,19 +89,21 @@ class EmbeddingPicker:
     """The ``k`` nearest pool rows under an embedding model, through :class:`DemonstrationIndex`
     (the pool's instruction and input joined by a newline, as the queries are)."""
 
-    def __init__(self, model: str, workdir: str | Path, *, show_progress: bool = False) -> None:
+    def __init__(self, model: str, pool_file: str | Path, *, show_progress: bool = False) -> None:
+        """``pool_file``: the split's pool as :meth:`ICLSplit.write_pool` wrote it."""
         self.name = model
         self.model = model
-        self.workdir = Path(workdir)
+        self.pool_file = Path(pool_file)
         self.show_progress = show_progress
 
     def pick(self, split: ICLSplit, k: int) -> list[list[int]]:
         from pie_embed.tools.retrieve import DemonstrationIndex
 
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        pool = split.write_pool(self.workdir / "pool.jsonl")
         index = DemonstrationIndex.build(
-            pool, embedder=make_model_encoder(self.model), join="newline", show_progress=self.show_progress
+            self.pool_file,
+            embedder=make_model_encoder(self.model),
+            join="newline",
+            show_progress=self.show_progress,
         )
         found = index.retrieve(split.query_texts, k=k, show_progress=self.show_progress)
         return [[d.pool_row for d in demos] for demos in found]

@@ -1,0 +1,75 @@
+"""The downstream benchmarks' pieces that need no model: scoring, the split, picks, coverage, ranking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pie_embed.downstream.compression import ranking_agreement
+from pie_embed.downstream.coverage import subset_tasks
+from pie_embed.downstream.induction import build_icl_split, load_induction
+from pie_embed.downstream.pickers import OraclePicker, RandomPicker, same_task_precision
+from pie_embed.downstream.scoring import bootstrap_interval, first_line, is_correct
+from pie_embed.errors import DataError
+
+DOWNSTREAM = Path(__file__).resolve().parents[2].parent / "shared" / "downstream"
+
+
+def test_exact_match_strips_lowercases_and_takes_alternatives() -> None:
+    assert is_correct("  Kritiker ", ["kritiker"])
+    assert is_correct("Gegner", ["Kritiker", "Gegner"])
+    assert not is_correct("Kritik", ["Kritiker"])
+    assert first_line(" cold\n\n### Instruction:") == "cold"
+
+
+def test_bootstrap_interval_brackets_the_mean_and_pairs() -> None:
+    values = np.r_[np.ones(30), np.zeros(70)]
+    interval = bootstrap_interval(values)
+    assert interval.mean == pytest.approx(0.3)
+    assert 0.2 < interval.low < 0.3 < interval.high < 0.4
+    same = bootstrap_interval(values, paired_with=values)
+    assert (same.mean, same.low, same.high) == (0.0, 0.0, 0.0)
+
+
+@pytest.fixture(scope="module")
+def split():
+    data = load_induction(DOWNSTREAM).only_tasks(["antonyms", "sum", "translation_en-fr"])
+    distractors = [{"instruction": "Write a poem", "input": "", "output": "roses", "task": "alpaca"}] * 5
+    return build_icl_split(data, distractors, per_task=4, seed=0)
+
+
+def test_queries_use_wordings_kept_out_of_the_pool(split) -> None:
+    assert len(split.queries) == 12 and len(split.pool) == 3 * 200 + 5
+    for query in split.queries:
+        pool_wordings = {r["instruction"] for r in split.pool if r["task"] == query["task"]}
+        assert query["instruction"] in split.query_instructions[query["task"]]
+        assert query["instruction"] not in pool_wordings
+    assert split.queries[0]["output"] in split.queries[0]["accepted"]
+
+
+def test_oracle_picks_only_the_own_task_and_random_mostly_not(split) -> None:
+    assert np.all(same_task_precision(split, OraclePicker(0).pick(split, 4)) == 1.0)
+    random = same_task_precision(split, RandomPicker(0).pick(split, 4)).mean()
+    assert 0.1 < random < 0.6  # three tasks of 200 rows each
+
+
+def test_unknown_task_is_a_one_line_error() -> None:
+    with pytest.raises(DataError, match="unknown task 'antonym'"):
+        load_induction(DOWNSTREAM).only_tasks(["antonym"])
+
+
+def test_subset_task_spread() -> None:
+    tasks = ["a", "a", "b", "c"]
+    even = subset_tasks(tasks, [0, 2, 3], 3)
+    assert (even.covered, even.entropy, even.largest_share) == (3, pytest.approx(1.0), pytest.approx(1 / 3))
+    one = subset_tasks(tasks, [0, 1], 3)
+    assert (one.covered, one.entropy, one.largest_share) == (1, 0.0, 1.0)
+
+
+def test_ranking_agreement() -> None:
+    full = np.array([[0.1, 0.2, 0.3]])
+    assert ranking_agreement(full, full) == (0.0, 1.0)
+    mae, tau = ranking_agreement(full, np.array([[0.3, 0.2, 0.1]]))
+    assert mae == pytest.approx(0.4 / 3) and tau == pytest.approx(-1.0)
