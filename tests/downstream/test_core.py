@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from pie_embed.downstream.compression import ranking_agreement
+from pie_embed.downstream.compression import compress_test_set, ranking_agreement
 from pie_embed.downstream.coverage import subset_tasks
+from pie_embed.downstream.icl import ICLResult
 from pie_embed.downstream.induction import build_icl_split, load_induction
 from pie_embed.downstream.pickers import OraclePicker, RandomPicker, same_task_precision
 from pie_embed.downstream.scoring import bootstrap_interval, first_line, is_correct
@@ -73,3 +75,59 @@ def test_ranking_agreement() -> None:
     assert ranking_agreement(full, full) == (0.0, 1.0)
     mae, tau = ranking_agreement(full, np.array([[0.3, 0.2, 0.1]]))
     assert mae == pytest.approx(0.4 / 3) and tau == pytest.approx(-1.0)
+
+
+def _icl_result(correct: np.ndarray) -> ICLResult:
+    """An ICLResult of one LLM whose conditions answered ``correct`` ([conditions, queries])."""
+    conditions = [f"c{i}" for i in range(len(correct))]
+    queries = [
+        {"task": f"t{j % 3}", "instruction": f"Do task {j % 3}", "input": f"item {j}", "output": "x"}
+        for j in range(correct.shape[1])
+    ]
+    return ICLResult(
+        settings={"k": 4},
+        conditions=conditions,
+        llms=["llm"],
+        queries=queries,
+        precision={c: np.full(len(queries), np.nan) for c in conditions},
+        answers={("llm", c): ["x"] * len(queries) for c in conditions},
+        correct={("llm", c): row.astype(bool) for c, row in zip(conditions, correct, strict=True)},
+    )
+
+
+def test_compressing_to_every_query_reproduces_the_full_ranking() -> None:
+    rng = np.random.default_rng(0)
+    correct = rng.random((4, 30)) < np.array([[0.2], [0.4], [0.6], [0.8]])
+    result = _icl_result(correct)
+
+    def embed(model: str, texts: list[str]) -> np.ndarray:
+        return np.random.default_rng(len(model)).normal(size=(len(texts), 8)).astype(np.float32)
+
+    compressed = compress_test_set(result, embed, ["m"], fractions=[1.0], seeds=3)
+    assert [r.selector for r in compressed.rows] == ["random", "m kmeans", "m kmeans-weighted"]
+    for row in compressed.rows:
+        assert row.n == 30 and row.mae_mean == pytest.approx(0.0) and row.tau_mean == pytest.approx(1.0)
+    half = compress_test_set(result, embed, ["m"], fractions=[0.5], seeds=20)
+    assert all(0 < r.mae_mean < 0.3 and r.tau_mean < 1.0 for r in half.rows)
+
+
+def test_icl_result_round_trips_through_json(tmp_path: Path) -> None:
+    correct = np.array([[True, False, True], [False, False, True]])
+    result = _icl_result(correct)
+    (tmp_path / "icl.json").write_text(json.dumps(result.to_dict()))
+    loaded = ICLResult.load(tmp_path)
+    assert loaded.conditions == result.conditions and loaded.llms == ["llm"]
+    np.testing.assert_array_equal(loaded.correctness_matrix()[1], correct)
+    assert loaded.accuracy("llm", "c0").mean == pytest.approx(2 / 3)
+    (tmp_path / "icl.json").write_text('{"benchmark": "select"}')
+    with pytest.raises(DataError, match="not an in-context-learning result"):
+        ICLResult.load(tmp_path)
+
+
+def test_accuracy_by_same_task_share_pools_conditions_and_llms() -> None:
+    result = _icl_result(np.array([[True, False, True], [False, False, True]]))
+    result.precision = {"c0": np.array([1.0, 0.5, 1.0]), "c1": np.array([0.5, 0.5, np.nan])}
+    by_share = dict(result.accuracy_by_precision())
+    assert sorted(by_share) == [0.5, 1.0]
+    assert by_share[1.0].n == 2 and by_share[1.0].mean == pytest.approx(1.0)
+    assert by_share[0.5].n == 3 and by_share[0.5].mean == pytest.approx(0.0)  # the nan query is left out

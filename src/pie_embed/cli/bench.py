@@ -19,6 +19,7 @@ from pie_embed.embedding.config import DEFAULTS
 DOWNSTREAM_PANEL = "Downstream benchmarks (--downstream)"
 PER_TASK = 6  # icl queries per task: one LLM (gemma3-270m, the slower) fits in 15 minutes on 2 cores
 DISTRACTORS = 2000
+DEMONSTRATIONS = 4
 
 
 @app.command()
@@ -113,6 +114,16 @@ def bench(
             "--per-task", min=1, help="icl: test queries per task.", rich_help_panel=DOWNSTREAM_PANEL
         ),
     ] = PER_TASK,
+    demonstrations: Annotated[
+        int,
+        typer.Option(
+            "--k",
+            "-k",
+            min=1,
+            help="icl: demonstrations per query.",
+            rich_help_panel=DOWNSTREAM_PANEL,
+        ),
+    ] = DEMONSTRATIONS,
     distractors: Annotated[
         int,
         typer.Option(
@@ -187,6 +198,7 @@ def bench(
                 ieb_dir=data,
                 panel_dir=panel_dir,
                 per_task=per_task,
+                k=demonstrations,
                 distractors=distractors,
                 tasks=list(task or []),
                 pools=list(pool or []),

@@ -34,6 +34,7 @@ class DownstreamOptions:
     ieb_dir: Path | None
     panel_dir: Path | None
     per_task: int
+    k: int
     distractors: int
     tasks: list[str]
     pools: list[str]
@@ -73,13 +74,21 @@ def run_downstream(options: DownstreamOptions) -> None:
 def _icl(options: DownstreamOptions) -> None:
     from pie_embed.downstream.generator import DEFAULT_LLMS
     from pie_embed.downstream.icl import ICLSettings, run_icl
-    from pie_embed.downstream.report import icl_rows, icl_task_rows, markdown_table, plot_icl, rich_table
+    from pie_embed.downstream.report import (
+        icl_precision_rows,
+        icl_rows,
+        icl_task_rows,
+        markdown_table,
+        plot_icl,
+        rich_table,
+    )
     from pie_embed.paths import data_dir
 
     settings = ICLSettings(
         models=_models(options),
         llms=options.llms or list(DEFAULT_LLMS),
         per_task=options.per_task,
+        k=options.k,
         distractors=options.distractors,
         seed=options.seed,
         tasks=options.tasks or None,
@@ -93,14 +102,19 @@ def _icl(options: DownstreamOptions) -> None:
         show_progress=True,
         log=lambda message: err_console.print(message, highlight=False),
     )
-    overall, tasks = icl_rows(result), icl_task_rows(result)
+    overall, tasks, by_share = icl_rows(result), icl_task_rows(result), icl_precision_rows(result)
     title = (
         f"In-context learning: {len(result.queries)} queries, {result.settings['pool_rows']} pool rows, "
         f"k={settings.k}"
     )
     console.print(rich_table(title, *overall))
     console.print(rich_table("Per task (accuracy averaged over the LLMs / same-task P@k)", *tasks))
-    markdown = f"## {title}\n\n{markdown_table(*overall)}\n## Per task\n\n{markdown_table(*tasks)}"
+    share_title = "Accuracy by same-task demonstrations (every retrieving condition and LLM pooled)"
+    console.print(rich_table(share_title, *by_share))
+    markdown = (
+        f"## {title}\n\n{markdown_table(*overall)}\n## Per task\n\n{markdown_table(*tasks)}\n"
+        f"## {share_title}\n\n{markdown_table(*by_share)}"
+    )
     _write(options.out, "icl", result.to_dict(), options.json_out, markdown)
     console.print(f"wrote {plot_icl(result, options.out / 'icl.png')}", highlight=False)
 

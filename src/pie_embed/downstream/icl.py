@@ -44,6 +44,8 @@ DEFAULT_MODELS = (BASE_MODEL, DEFAULT_MODEL, "pie-static")
 SETTINGS_FILE = "settings.json"
 PICKS_FILE = "picks.json"
 GENERATIONS_FILE = "generations.jsonl"
+LLMS_FILE = "llms.json"  # each LLM's describe(): version, decoding, token limit
+SECONDS_FILE = "seconds.json"  # how long each step took, kept across resumed runs
 RESULT_FILE = "icl.json"
 CHUNK = 32  # answers written to the run folder at a time
 
@@ -92,6 +94,7 @@ class ICLResult:
     correct: dict[tuple[str, str], np.ndarray]
     machine: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    generation: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def tasks(self) -> list[str]:
@@ -117,6 +120,20 @@ class ICLResult:
         if task is not None:
             values = values[[q["task"] == task for q in self.queries]]
         return None if np.all(np.isnan(values)) else float(np.nanmean(values))
+
+    def accuracy_by_precision(self) -> list[tuple[float, Interval]]:
+        """Accuracy by the share of a query's picks that are of its task, pooled over every condition
+        with picks and every LLM: how much a pick of the right task is worth to the LLM."""
+        groups: dict[float, list[float]] = {}
+        for condition in self.conditions:
+            for i, share in enumerate(self.precision[condition]):
+                if np.isnan(share):
+                    continue
+                for llm in self.llms:
+                    groups.setdefault(round(float(share), 4), []).append(
+                        float(self.correct[(llm, condition)][i])
+                    )
+        return [(share, bootstrap_interval(np.asarray(groups[share]))) for share in sorted(groups)]
 
     def correctness_matrix(self) -> tuple[list[tuple[str, str]], np.ndarray]:
         """(llm, condition) pairs and a bool matrix [pairs, queries]: what test-set compression reads."""
@@ -145,8 +162,13 @@ class ICLResult:
         return {
             "benchmark": "icl",
             "settings": self.settings,
+            "accuracy_by_precision": [
+                {"same_task_share": share, **interval.to_dict()}
+                for share, interval in self.accuracy_by_precision()
+            ],
             "machine": self.machine,
             "seconds": self.seconds,
+            "generation": self.generation,
             "base_model": BASE_MODEL,
             "conditions": self.conditions,
             "llms": self.llms,
@@ -201,6 +223,7 @@ class ICLResult:
             correct={key: np.asarray([q["correct"][f"{key[0]}|{key[1]}"] for q in rows]) for key in keys},
             machine=data.get("machine", {}),
             seconds=data.get("seconds", {}),
+            generation=data.get("generation", {}),
         )
 
 
@@ -250,6 +273,12 @@ class RunFolder:
         self.picks: dict[str, list[list[int]]] = {}
         if (self.folder / PICKS_FILE).is_file():
             self.picks = json.loads((self.folder / PICKS_FILE).read_text(encoding="utf-8"))
+        self.llms: dict[str, dict[str, Any]] = {}
+        if (self.folder / LLMS_FILE).is_file():
+            self.llms = json.loads((self.folder / LLMS_FILE).read_text(encoding="utf-8"))
+        self.seconds: dict[str, float] = {}
+        if (self.folder / SECONDS_FILE).is_file():
+            self.seconds = json.loads((self.folder / SECONDS_FILE).read_text(encoding="utf-8"))
         self.answers: dict[tuple[str, str, int], str] = {}
         path = self.folder / GENERATIONS_FILE
         if path.is_file():
@@ -264,6 +293,15 @@ class RunFolder:
     def save_picks(self, condition: str, picks: list[list[int]]) -> None:
         self.picks[condition] = picks
         write_json(self.folder / PICKS_FILE, self.picks)
+
+    def add_seconds(self, step: str, seconds: float) -> None:
+        """Time spent on ``step``, added to what earlier (interrupted) runs spent on it."""
+        self.seconds[step] = round(self.seconds.get(step, 0.0) + seconds, 1)
+        write_json(self.folder / SECONDS_FILE, self.seconds)
+
+    def save_llm(self, name: str, description: dict[str, Any]) -> None:
+        self.llms[name] = description
+        write_json(self.folder / LLMS_FILE, self.llms)
 
     def append(self, rows: list[dict[str, Any]]) -> None:
         with open(self.folder / GENERATIONS_FILE, "a", encoding="utf-8") as stream:
@@ -295,7 +333,6 @@ def run_icl(
     distractors = read_distractors(distractor_file, settings.distractors, settings.seed)
     split = build_icl_split(data, distractors, per_task=settings.per_task, seed=settings.seed)
     folder = RunFolder(out, settings.key())
-    seconds: dict[str, float] = {}
     pickers = make_pickers(settings, split.write_pool(folder.folder / "pool.jsonl"), show_progress)
     for condition in settings.conditions:
         if condition in folder.picks and len(folder.picks[condition]) == len(split.queries):
@@ -303,7 +340,7 @@ def run_icl(
         log(f"picking demonstrations: {condition}")
         tic = time.perf_counter()
         folder.save_picks(condition, pickers[condition].pick(split, settings.k))
-        seconds[f"pick {condition}"] = round(time.perf_counter() - tic, 1)
+        folder.add_seconds(f"pick {condition}", time.perf_counter() - tic)
     prompts = {
         c: [demonstration_prompt(split, q, folder.picks[c][i]) for i, q in enumerate(split.queries)]
         for c in settings.conditions
@@ -322,9 +359,12 @@ def run_icl(
         generator = (generators or {}).get(llm) or load_generator(
             llm, max_new_tokens=settings.max_new_tokens, batch_size=settings.batch_size
         )
+        folder.save_llm(llm, generator.describe())
+        folder.add_seconds(f"load {llm}", time.perf_counter() - tic)
         todo.sort(key=lambda item: len(prompts[item[0]][item[1]]))
         with progress_bar(len(todo), f"{llm}: answering", show_progress) as advance:
             for start in range(0, len(todo), CHUNK):
+                tic = time.perf_counter()
                 chunk = todo[start : start + CHUNK]
                 outputs = generator.generate([prompts[c][i] for c, i in chunk])
                 folder.append(
@@ -333,8 +373,8 @@ def run_icl(
                         for (c, i), text in zip(chunk, outputs, strict=True)
                     ]
                 )
+                folder.add_seconds(f"generate {llm}", time.perf_counter() - tic)
                 advance(len(chunk))
-        seconds[f"generate {llm}"] = round(time.perf_counter() - tic, 1)
         del generator
     answers = {
         (llm, c): [folder.answers[(llm, c, i)] for i in range(len(split.queries))]
@@ -345,7 +385,7 @@ def run_icl(
         key: np.asarray([is_correct(a, q["accepted"]) for a, q in zip(values, split.queries, strict=True)])
         for key, values in answers.items()
     }
-    seconds["total this run"] = round(time.perf_counter() - started, 1)
+    seconds = {**folder.seconds, "total this run": round(time.perf_counter() - started, 1)}
     result = ICLResult(
         settings={**settings.key(), "models": settings.models, "pool_rows": len(split.pool)},
         conditions=settings.conditions,
@@ -356,6 +396,7 @@ def run_icl(
         correct=correct,
         machine=machine_info(),
         seconds=seconds,
+        generation={llm: folder.llms.get(llm, {}) for llm in settings.llms},
     )
     write_json(folder.folder / RESULT_FILE, result.to_dict())
     return result

@@ -54,6 +54,17 @@ def icl_task_rows(result: ICLResult) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def icl_precision_rows(result: ICLResult) -> tuple[list[str], list[list[str]]]:
+    """Accuracy by how many of a query's k picks are of its task (every condition with picks, every LLM)."""
+    k = int(result.settings.get("k", 4))
+    header = [f"same-task picks of {k}", "answers", "accuracy [95% CI]"]
+    rows = [
+        [f"{round(share * k)}", str(interval.n), str(interval)]
+        for share, interval in result.accuracy_by_precision()
+    ]
+    return header, rows
+
+
 def coverage_rows(result: CoverageResult) -> tuple[list[str], list[list[str]]]:
     header = ["pool", "selector", "method", "fraction", "n", "tasks covered", "entropy", "largest share"]
     rows = [
