@@ -10,8 +10,8 @@ import pytest
 
 from pie_embed.downstream.compression import compress_test_set, ranking_agreement
 from pie_embed.downstream.coverage import subset_tasks
-from pie_embed.downstream.icl import ICLResult
-from pie_embed.downstream.induction import build_icl_split, load_induction
+from pie_embed.downstream.icl import ICLResult, pool_results
+from pie_embed.downstream.induction import build_icl_split, load_induction, read_distractors
 from pie_embed.downstream.pickers import OraclePicker, RandomPicker, same_task_precision
 from pie_embed.downstream.scoring import bootstrap_interval, first_line, is_correct
 from pie_embed.errors import DataError
@@ -131,3 +131,46 @@ def test_accuracy_by_same_task_share_pools_conditions_and_llms() -> None:
     assert sorted(by_share) == [0.5, 1.0]
     assert by_share[1.0].n == 2 and by_share[1.0].mean == pytest.approx(1.0)
     assert by_share[0.5].n == 3 and by_share[0.5].mean == pytest.approx(0.0)  # the nan query is left out
+
+
+def test_distractors_are_only_rows_with_an_output(tmp_path: Path) -> None:
+    rows = [
+        {"instruction": f"Task {i}", "input": "", "output": "" if i == 1 else f"answer {i}"} for i in range(4)
+    ]
+    path = tmp_path / "alpaca.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for seed in range(10):
+        drawn = read_distractors(path, 3, seed)
+        assert sorted(d["instruction"] for d in drawn) == ["Task 0", "Task 2", "Task 3"]
+    with pytest.raises(
+        DataError, match=r"4 distractors asked for, the file has 3 rows with an output \(1 with"
+    ):
+        read_distractors(path, 4, 0)
+    rows[2]["output"] = 7.5  # a number is read as its text; a list is an error naming the line
+    rows[3]["output"] = ["a"]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(DataError, match="line 4: field 'output' is list, expected a string"):
+        read_distractors(path, 2, 0)
+
+
+def test_split_fingerprint_changes_with_the_pool(split) -> None:
+    again = build_icl_split(
+        load_induction(DOWNSTREAM).only_tasks(["antonyms", "sum", "translation_en-fr"]),
+        [{"instruction": "Write a poem", "input": "", "output": "roses", "task": "alpaca"}] * 5,
+        per_task=4,
+        seed=0,
+    )
+    assert again.fingerprint() == split.fingerprint()
+    again.pool[-1] = {**again.pool[-1], "output": "tulips"}
+    assert again.fingerprint() != split.fingerprint()
+
+
+def test_pooling_runs_concatenates_their_queries() -> None:
+    first = _icl_result(np.array([[True, False], [False, False]]))
+    second = _icl_result(np.array([[True, True, True], [True, False, False], [False, False, False]]))
+    pooled = pool_results([first, second])
+    assert pooled.conditions == ["c0", "c1"] and len(pooled.queries) == 5  # c2 is not in the first run
+    assert pooled.accuracy("llm", "c0").mean == pytest.approx(4 / 5)
+    assert pooled.delta("llm", "c1", baseline="c0").mean == pytest.approx(-3 / 5)
+    with pytest.raises(DataError, match="no in-context-learning results"):
+        pool_results([])

@@ -100,7 +100,7 @@ def test_icl_refuses_a_run_folder_of_other_settings(icl_run: tuple[Path, str], s
     out, _ = icl_run
     result = runner.invoke(app, _icl_args(shared_dir, out, per_task=2))
     assert result.exit_code == 2
-    assert "holds a run with other settings (per_task: 1 -> 2)" in result.output
+    assert "holds a run with other settings (per_task: 1 -> 2, split_sha256: " in result.output
     assert "Traceback" not in result.output
 
 

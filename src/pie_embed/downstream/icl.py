@@ -227,6 +227,26 @@ class ICLResult:
         )
 
 
+def pool_results(results: list[ICLResult]) -> ICLResult:
+    """Several runs (other ``--seed`` splits, say) as one: their queries concatenated, over the conditions
+    and LLMs every run has, so that intervals and paired differences cover all queries."""
+    if not results:
+        raise DataError("no in-context-learning results to pool")
+    conditions = [c for c in results[0].conditions if all(c in r.conditions for r in results)]
+    llms = [m for m in results[0].llms if all(m in r.llms for r in results)]
+    keys = [(llm, c) for llm in llms for c in conditions]
+    return ICLResult(
+        settings={"k": results[0].settings.get("k"), "pooled": [r.settings for r in results]},
+        conditions=conditions,
+        llms=llms,
+        queries=[q for r in results for q in r.queries],
+        precision={c: np.concatenate([r.precision[c] for r in results]) for c in conditions},
+        answers={key: [a for r in results for a in r.answers[key]] for key in keys},
+        correct={key: np.concatenate([r.correct[key] for r in results]) for key in keys},
+        machine=results[0].machine,
+    )
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None or np.isnan(value) else round(float(value), 4)
 
@@ -332,7 +352,8 @@ def run_icl(
         data = data.only_tasks(settings.tasks)
     distractors = read_distractors(distractor_file, settings.distractors, settings.seed)
     split = build_icl_split(data, distractors, per_task=settings.per_task, seed=settings.seed)
-    folder = RunFolder(out, settings.key())
+    # the split's fingerprint: picks and answers are kept only while the data they index is unchanged
+    folder = RunFolder(out, {**settings.key(), "split_sha256": split.fingerprint()})
     pickers = make_pickers(settings, split.write_pool(folder.folder / "pool.jsonl"), show_progress)
     for condition in settings.conditions:
         if condition in folder.picks and len(folder.picks[condition]) == len(split.queries):
@@ -387,7 +408,12 @@ def run_icl(
     }
     seconds = {**folder.seconds, "total this run": round(time.perf_counter() - started, 1)}
     result = ICLResult(
-        settings={**settings.key(), "models": settings.models, "pool_rows": len(split.pool)},
+        settings={
+            **settings.key(),
+            "split_sha256": split.fingerprint(),
+            "models": settings.models,
+            "pool_rows": len(split.pool),
+        },
         conditions=settings.conditions,
         llms=list(settings.llms),
         queries=split.queries,

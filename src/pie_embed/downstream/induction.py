@@ -3,6 +3,7 @@ in-context-learning benchmark (demonstration pool with distractors, queries with
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,6 +167,13 @@ class ICLSplit:
             rows.setdefault(row["task"], []).append(i)
         return {task: np.asarray(ids, np.int64) for task, ids in rows.items()}
 
+    def fingerprint(self) -> str:
+        """sha256 of the pool and the queries: a run folder's picks and answers belong to this split only."""
+        digest = hashlib.sha256()
+        for row in [*self.pool, *self.queries]:
+            digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n")
+        return digest.hexdigest()
+
     def write_pool(self, path: str | Path) -> Path:
         """The pool as JSONL (``instruction``, ``input``, ``output``, ``label``) for DemonstrationIndex."""
         path = Path(path)
@@ -177,27 +185,38 @@ class ICLSplit:
 
 
 def read_distractors(path: str | Path, count: int, seed: int) -> list[dict[str, Any]]:
-    """``count`` rows drawn (seeded) from an Alpaca-style file with ``instruction``, ``input``, ``output``."""
+    """``count`` rows drawn (seeded) from an Alpaca-style file with ``instruction``, ``input``, ``output``.
+
+    Only rows with an answer can be demonstrations: rows whose ``output`` is empty are never drawn (the
+    count of such rows is in the error when too few remain); a field of the wrong type is an error."""
     path = Path(path)
     if count == 0:
         return []
     dataset = read_instructions(path, field="instruction")
-    if count > len(dataset):
-        raise DataError(f"{path}: {count} distractors asked for, the file has {len(dataset)} rows")
-    rng = np.random.default_rng(seed)
     rows = []
-    for index in sorted(rng.choice(len(dataset), size=count, replace=False).tolist()):
-        record = dataset.records[index]
+    for record in dataset.records:
         where = f"line {record.line}"
         rows.append(
             {
                 "instruction": record.text.strip(),
                 "input": _text(path, where, record.row, "input", allow_empty=True),
-                "output": _text(path, where, record.row, "output"),
+                "output": _text(path, where, record.row, "output", allow_empty=True),
                 "task": DISTRACTOR_TASK,
             }
         )
-    return rows
+    answered = {i for i, row in enumerate(rows) if row["output"].strip()}
+    if count > len(answered):
+        raise DataError(
+            f"{path}: {count} distractors asked for, the file has {len(answered)} rows with an output "
+            f"({len(rows) - len(answered)} with an empty one)"
+        )
+    rng = np.random.default_rng(seed)
+    drawn = rng.choice(len(rows), size=count, replace=False).tolist()
+    chosen = [i for i in drawn if i in answered]
+    if len(chosen) < count:  # a row without an output was drawn: draw again among the others
+        rest = sorted(answered - set(drawn))
+        chosen += rng.choice(rest, size=count - len(chosen), replace=False).tolist()
+    return [rows[i] for i in sorted(chosen)]
 
 
 def build_icl_split(
