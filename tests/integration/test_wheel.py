@@ -76,7 +76,8 @@ from pie_embed.embedding.shipped import SHIPPED_MODELS, read_card
 
 embedder = InstructionEmbedder("default", precision="fp32", batch_size=64)
 path = SHIPPED_MODELS["pie-general"].path
-data = load_ieb(sys.argv[1], panel_files(sys.argv[2]))
+files = [f for f in panel_files(sys.argv[2]) if f.stem not in sys.argv[4].split(",")]
+data = load_ieb(sys.argv[1], files)
 scores = panel_scores(evaluate(embedder, data, seeds=int(sys.argv[3])))
 print(json.dumps({"model": embedder.loaded.name, "file": str(path), "card": read_card(path),
                   "scores": [s.to_dict() for s in scores]}))
@@ -87,29 +88,32 @@ def test_the_installed_default_scores_what_its_card_says(
     wheel_venv: Path, tmp_path: Path, shared_dir
 ) -> None:
     """The default, loaded from the installed wheel outside the repository, against its own card: the
-    mean of k-means seeds 0-2 per set (the card holds each seed's score), and the panel mean, within the
-    card's rebuild tolerance; and above its base on ICT and IIS by more than that tolerance."""
+    mean of k-means seeds 0-2 per set (the card holds each seed's score), and the mean of the panel sets,
+    within the card's rebuild tolerance; and above its base on ICT and IIS by more than that tolerance.
+    T0's 2,818 long prompts are left out (about 50 s of embedding, half of this test); the benchmark
+    and `pie train --recipe general` check them against the card."""
     seeds = 3
+    skipped = {"t0_prompted_instances"}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIE_", "XDG_"))}
     env.update(HOME=str(tmp_path / "home"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     ieb, panel = shared_dir / "ieb", shared_dir / "generalization"
     python = str(wheel_venv / "bin" / "python")
-    out = run([python, "-c", CARD_CHECK, str(ieb), str(panel), str(seeds)], tmp_path, env)
+    out = run([python, "-c", CARD_CHECK, str(ieb), str(panel), str(seeds), ",".join(skipped)], tmp_path, env)
     found = json.loads(out.strip().splitlines()[-1])
     assert found["model"] == "pie-general" and found["file"].startswith(str(wheel_venv))
     card = found["card"]
     tolerance = card["tolerance"]
     on_card = {s["set"]: s for s in card["panel"]["scores"]}
     now = {s["set"]: s["mean"] for s in found["scores"]}
-    assert set(now) == set(on_card)
+    on_card = {name: score for name, score in on_card.items() if name not in skipped}
+    assert set(now) == set(on_card) and len(now) == 9 - len(skipped)
     for name, score in on_card.items():
         expected = sum(score["seed_scores"][:seeds]) / seeds if "seed_scores" in score else score["mean"]
         allowed = tolerance.get(name, tolerance["panel_mean"])
         assert abs(now[name] - expected) <= allowed, (name, now[name], expected, allowed)
-    panel_now = sum(v for k, v in now.items() if not k.startswith("IEB ")) / 7
-    panel_card = (
-        sum(sum(s["seed_scores"][:seeds]) / seeds for k, s in on_card.items() if not k.startswith("IEB ")) / 7
-    )
+    sets = [name for name in now if not name.startswith("IEB ")]
+    panel_now = sum(now[name] for name in sets) / len(sets)
+    panel_card = sum(sum(on_card[name]["seed_scores"][:seeds]) / seeds for name in sets) / len(sets)
     assert abs(panel_now - panel_card) <= tolerance["panel_mean"]
     base = {s["set"]: s["mean"] for s in card["panel"]["base_scores"]}
     for name in ("IEB ICT", "IEB IIS"):
