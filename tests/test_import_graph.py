@@ -109,7 +109,7 @@ def test_dependencies_point_one_way() -> None:
 def test_graph_sees_a_known_edge() -> None:
     loads, names = _graph()
     assert "pie_embed.cli.app" in loads["pie_embed.cli.bench"]
-    assert "pie_embed.data.ray_parquet" in names["pie_embed.data.writers"]
+    assert "pie_embed.data.ray_parquet" in names["pie_embed.data.embeddings"]
 
 
 def test_import_pie_embed_does_not_import_torch() -> None:

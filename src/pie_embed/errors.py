@@ -22,3 +22,8 @@ class MissingExtraError(PieError, ImportError):
 
     def __init__(self, package: str, extra: str) -> None:
         super().__init__(f"{package} is not installed: pip install 'pie-embed[{extra}]'")
+
+
+def one_line(text: object) -> str:
+    """``text`` with its line breaks folded into spaces: an error message stays one line."""
+    return " ".join(str(text).splitlines())

@@ -4,7 +4,7 @@ import numpy as np
 from typer.testing import CliRunner
 
 from pie_embed.cli.main import app
-from pie_embed.data.writers import read_embeddings
+from pie_embed.data.embeddings import read_embeddings
 
 runner = CliRunner()
 

@@ -1,4 +1,4 @@
-"""Tests for pie_embed.data.writers: embeddings with manifests, and rows written back to data files."""
+"""Embeddings files with their manifests (data.embeddings) and rows written back (data.records)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ from pie_embed.data import (
     write_embeddings,
     write_records,
 )
-from pie_embed.data.writers import MANIFEST_KEY, array_sha256, manifest_path
+from pie_embed.data.checksums import array_sha256
+from pie_embed.data.embeddings import MANIFEST_KEY
+from pie_embed.data.manifest import manifest_path
 from pie_embed.errors import DataError
 
 TEXTS = ["Translate the sentence.", "Summarize the article.", "Write a haiku: déjà vu 🍂"]

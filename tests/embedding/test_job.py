@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pie_embed.data.writers import read_embeddings
+from pie_embed.data.embeddings import read_embeddings
 from pie_embed.embedding.config import EmbedderConfig
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.job import embed_to

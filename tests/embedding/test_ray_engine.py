@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pie_embed import InstructionEmbedder
-from pie_embed.data.writers import read_embeddings
+from pie_embed.data.embeddings import read_embeddings
 from pie_embed.embedding.config import EmbedderConfig
 from pie_embed.embedding.stream import embed_stream
 from pie_embed.errors import DataError, MissingExtraError

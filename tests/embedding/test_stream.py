@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from pie_embed import InstructionEmbedder
+from pie_embed.data.checksums import texts_sha256
+from pie_embed.data.embeddings import read_embeddings
 from pie_embed.data.shards import ShardFolder
-from pie_embed.data.writers import read_embeddings, texts_sha256
 from pie_embed.embedding.stream import embed_stream
 from pie_embed.errors import DataError
 

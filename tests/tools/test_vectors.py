@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from pie_embed.data.writers import EmbeddingManifest, write_embeddings
+from pie_embed.data.embeddings import write_embeddings
+from pie_embed.data.manifest import EmbeddingManifest
 from pie_embed.errors import DataError
 from pie_embed.tools.vectors import embed_dataset, embed_rows, unit_rows
 from tests.tools.test_text_encoder import KeywordEncoder

@@ -174,7 +174,7 @@ def test_make_encoder_and_tools_take_a_static_folder(
 
 
 def test_embed_to_writes_static_vectors_as_file_and_shards(built: tuple[StaticRecipe, Path], tmp_path: Path):
-    from pie_embed.data.writers import read_embeddings
+    from pie_embed.data.embeddings import read_embeddings
     from pie_embed.embedding.job import embed_to
 
     data = tmp_path / "d.jsonl"

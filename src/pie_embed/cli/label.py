@@ -79,7 +79,7 @@ def label(
     """Give each instruction its IEB task category (verb|noun), or score the labeler against gold labels."""
     from pie_embed.benchmark.files import ieb_test_files
     from pie_embed.data.readers import read_instructions
-    from pie_embed.data.writers import write_records
+    from pie_embed.data.records import write_records
     from pie_embed.errors import ConfigError
     from pie_embed.labeling import TaskLabeler, build_ieb_dataset, label_agreement, read_gold_labels
     from pie_embed.labeling.agreement import agreement_rows

@@ -290,7 +290,7 @@ def identify(
 ) -> None:
     """The task label of each instruction and the nearest known tasks."""
     from pie_embed.data.readers import read_instructions
-    from pie_embed.data.writers import write_records
+    from pie_embed.data.records import write_records
     from pie_embed.errors import ConfigError
     from pie_embed.tools.identify import TaskBank, TaskIdentifier
 

@@ -1,5 +1,8 @@
 """Reading instruction data and writing embeddings and rows."""
 
+from pie_embed.data.checksums import array_sha256, texts_sha256
+from pie_embed.data.embeddings import read_embeddings, write_embeddings
+from pie_embed.data.manifest import EmbeddingManifest, manifest_path
 from pie_embed.data.readers import (
     InstructionDataset,
     InstructionPair,
@@ -9,15 +12,7 @@ from pie_embed.data.readers import (
     read_pairs,
     read_rows_at,
 )
-from pie_embed.data.writers import (
-    EmbeddingManifest,
-    array_sha256,
-    manifest_path,
-    read_embeddings,
-    texts_sha256,
-    write_embeddings,
-    write_records,
-)
+from pie_embed.data.records import write_records
 
 __all__ = [
     "EmbeddingManifest",

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from pie_embed.data.writers import EmbeddingManifest, array_sha256, read_manifest
+from pie_embed.data.checksums import array_sha256
+from pie_embed.data.manifest import MANIFEST_FILE, EmbeddingManifest, read_manifest
 from pie_embed.errors import DataError
 
 RAY_FORMAT = "pie-embed-ray-parquet"
-MANIFEST_FILE = "manifest.json"
 
 
 def ray_parts(folder: Path) -> list[Path]:

@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 
 from pie_embed.data.atomic import atomic_write, atomic_write_text
-from pie_embed.data.writers import EmbeddingManifest, array_sha256, read_json_object, read_manifest
+from pie_embed.data.checksums import array_sha256
+from pie_embed.data.manifest import MANIFEST_FILE, EmbeddingManifest, read_json_object, read_manifest
 from pie_embed.errors import DataError
 
 SHARDS_FORMAT = "pie-embed-shards"
 RUN_FILE = "run.json"
-MANIFEST_FILE = "manifest.json"
 
 
 @dataclass

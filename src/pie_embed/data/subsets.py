@@ -8,7 +8,7 @@ from typing import Any
 
 from pie_embed.data.atomic import atomic_directory, atomic_write, write_json
 from pie_embed.data.readers import InstructionDataset, InstructionRecord
-from pie_embed.data.writers import RECORD_SUFFIXES, write_parquet_table, write_records
+from pie_embed.data.records import RECORD_SUFFIXES, write_parquet_table, write_records
 from pie_embed.errors import DataError
 
 # the suffix a subset gets by default, per input format

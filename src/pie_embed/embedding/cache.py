@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from pie_embed.data.atomic import atomic_write
-from pie_embed.data.writers import texts_sha256
+from pie_embed.data.checksums import texts_sha256
 from pie_embed.embedding.embedder import InstructionEmbedder
 
 

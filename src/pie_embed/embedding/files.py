@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pie_embed.data.checksums import texts_sha256
+from pie_embed.data.embeddings import write_embeddings
+from pie_embed.data.manifest import EmbeddingManifest
 from pie_embed.data.readers import read_instructions
-from pie_embed.data.writers import EmbeddingManifest, texts_sha256, write_embeddings
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.static import StaticEncoder
 from pie_embed.embedding.stats import EncodeStats

@@ -2,7 +2,7 @@
 
 ``embed_to`` picks the writer: a single ``.npy`` / ``.parquet`` file (read whole), a folder of shards
 (streamed, resumable) or, with ``engine="ray"``, a folder of Parquet parts written by Ray Data actors.
-Every output reads back with :func:`pie_embed.data.writers.read_embeddings`.
+Every output reads back with :func:`pie_embed.data.read_embeddings`.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def embed_to(
     """Embed every row of ``source`` into ``output``: a ``.npy`` or ``.parquet`` file, or a folder (a
     path ending in ``/``, or ``folder=True``) of shards that ``resume`` continues. ``engine="ray"`` writes
     the folder with Ray Data actors (``workers`` of them, on ``address``'s cluster if given)."""
-    from pie_embed.data.writers import embeddings_output
+    from pie_embed.data.embeddings import embeddings_output
 
     output_path, is_folder = embeddings_output(output, folder=bool(folder))
     if check_engine(engine) == "ray" and (not is_folder or resume):

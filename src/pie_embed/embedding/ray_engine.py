@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 
 from pie_embed.data.atomic import atomic_write_text
+from pie_embed.data.checksums import RunningChecksums
+from pie_embed.data.manifest import EmbeddingManifest
 from pie_embed.data.ray_parquet import MANIFEST_FILE, RAY_FORMAT, iter_ray_parts, ray_parts
 from pie_embed.data.readers import JOIN_MODES, check_path, join_text
-from pie_embed.data.writers import EmbeddingManifest, RunningChecksums
 from pie_embed.embedding.compile import input_is_large
 from pie_embed.embedding.config import EmbedderConfig
 from pie_embed.embedding.embedder import InstructionEmbedder

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pie_embed.data.checksums import RunningChecksums, texts_sha256
 from pie_embed.data.readers import check_path, iter_instructions
 from pie_embed.data.shards import ShardFolder, ShardInfo
-from pie_embed.data.writers import RunningChecksums, texts_sha256
 from pie_embed.embedding.compile import input_is_large
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.files import embedding_manifest

@@ -18,7 +18,7 @@ from typing import Any
 
 from pie_embed.data.atomic import write_json
 from pie_embed.data.readers import InstructionRecord, read_instructions, read_pairs
-from pie_embed.data.writers import write_records
+from pie_embed.data.records import write_records
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.labeling.rules import TaskLabel
 from pie_embed.labeling.synonyms import SynonymSource, merge_synonym_labels

@@ -6,8 +6,9 @@ Names load on first use, so a tool run on a static model never imports torch.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pie_embed.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from pie_embed.tools.correlate import CorrelationResult, correlate_files, correlate_vectors
@@ -78,9 +79,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'pie_embed.tools' has no attribute {name!r}")
-    value = getattr(import_module(f"pie_embed.tools.{_LAZY[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, {name: f".{module}" for name, module in _LAZY.items()})

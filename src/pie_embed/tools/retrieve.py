@@ -14,8 +14,10 @@ from typing import Any
 import numpy as np
 
 from pie_embed.data.atomic import atomic_directory, atomic_write_text
+from pie_embed.data.checksums import texts_sha256
+from pie_embed.data.embeddings import read_embeddings, write_embeddings
+from pie_embed.data.manifest import EmbeddingManifest
 from pie_embed.data.readers import InstructionDataset, read_instructions
-from pie_embed.data.writers import EmbeddingManifest, read_embeddings, texts_sha256, write_embeddings
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.errors import ConfigError, DataError

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
+from pie_embed.data.checksums import RunningChecksums, texts_sha256
+from pie_embed.data.embeddings import embeddings_manifest, read_embeddings
 from pie_embed.data.readers import (
     InstructionDataset,
     iter_instructions,
     read_instructions,
     read_rows_at,
 )
-from pie_embed.data.writers import RunningChecksums, embeddings_manifest, read_embeddings, texts_sha256
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.errors import DataError
 from pie_embed.progress import progress_bar
