@@ -18,9 +18,9 @@ from pie_embed.benchmark.ieb import load_ieb
 from pie_embed.benchmark.machine import machine_info
 from pie_embed.benchmark.tasks import evaluate_clustering, evaluate_similarity
 from pie_embed.embedding.cache import EmbeddingCache
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ModelNotFoundError
 from pie_embed.paths import cache_dir
-from pie_embed.tools.vectors import unit_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (384, 256, 192, 128, 64, 32)

@@ -34,7 +34,7 @@ from pie_embed.benchmark.machine import machine_info, machine_line
 from pie_embed.benchmark.panel import PanelScore, panel_files, panel_mean
 from pie_embed.benchmark.tasks import evaluate_clustering, evaluate_similarity
 from pie_embed.data.readers import read_instructions
-from pie_embed.tools.vectors import unit_rows
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.training.anchors import corpus_anchor_texts
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -42,7 +42,7 @@ encoder = StaticEncoder("pie-static")
 started = time.perf_counter()
 if sys.argv[2] == "pie":
     from pie_embed.tools.dedup import dedup_filter
-    from pie_embed.tools.vectors import unit_rows
+    from pie_embed.embedding.normalize import unit_rows
     kept = len(dedup_filter(unit_rows(encoder.encode(texts), in_place=True), 0.95)[0].kept)
 else:
     from semhash import SemHash

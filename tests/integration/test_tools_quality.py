@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from pie_embed.data.readers import read_instructions
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.tools.correlate import correlate_vectors
 from pie_embed.tools.retrieve import leave_one_out_precision, random_precision
 from pie_embed.tools.select import select_instructions
-from pie_embed.tools.vectors import unit_rows
 
 pytestmark = pytest.mark.integration
 

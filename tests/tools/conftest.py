@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pie_embed.tools.vectors import unit_rows
+from pie_embed.embedding.normalize import unit_rows
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError
 from pie_embed.tools.correlate import correlate_files, correlate_vectors, coverage, mean_wasserstein
-from pie_embed.tools.vectors import unit_rows
 
 
 def test_matrices_on_constructed_sets():

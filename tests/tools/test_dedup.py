@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError
 from pie_embed.tools import dedup
 from pie_embed.tools.dedup import IVFKeptRows, approximate_filter, dedup_filter
 from pie_embed.tools.diversity import greedy_filter
-from pie_embed.tools.vectors import unit_rows
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ import pytest
 
 from pie_embed.data.embeddings import write_embeddings
 from pie_embed.data.manifest import EmbeddingManifest
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import DataError
-from pie_embed.tools.vectors import embed_dataset, embed_rows, unit_rows
+from pie_embed.tools.vectors import embed_dataset, embed_rows
 from tests.tools.test_text_encoder import KeywordEncoder
 
 
@@ -44,24 +45,6 @@ def test_streamed_rows_check_given_embeddings(data_file, tmp_path):
     write_embeddings(tmp_path / "w.npy", vectors, _manifest(), texts=[t + "!" for t in texts])
     with pytest.raises(DataError, match="other texts"):
         embed_rows(data_file, embeddings=tmp_path / "w.npy")
-
-
-def test_unit_rows_in_place_scales_the_array_itself():
-    array = np.array([[3.0, 4.0], [0.0, 0.0]], np.float32)
-    assert unit_rows(array, in_place=True) is array
-    assert np.allclose(array, [[0.6, 0.8], [0.0, 0.0]])
-    frozen = np.array([[3.0, 4.0]], np.float32)
-    frozen.flags.writeable = False
-    assert unit_rows(frozen, in_place=True) is not frozen
-
-
-def test_unit_rows_never_writes_through_a_memory_map_unless_asked(tmp_path):
-    np.save(tmp_path / "v.npy", np.array([[3.0, 4.0]], np.float32))
-    mapped = np.load(tmp_path / "v.npy", mmap_mode="r")
-    assert np.allclose(unit_rows(mapped), [[0.6, 0.8]])
-    private = np.load(tmp_path / "v.npy", mmap_mode="c")
-    unit_rows(private)
-    assert private.tolist() == [[3.0, 4.0]]
 
 
 def test_vectors_of_another_model_than_the_one_asked_for_are_refused_naming_both(tiny_encoder_dir, tmp_path):

@@ -16,9 +16,9 @@ import numpy as np
 
 from pie_embed.data.readers import join_text
 from pie_embed.downstream.icl import ICLResult
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import DataError
 from pie_embed.tools.select import select_instructions
-from pie_embed.tools.vectors import unit_rows
 
 COMPRESS_FRACTIONS = (0.10, 0.20)
 COMPRESS_SEEDS = 20

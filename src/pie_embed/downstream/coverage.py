@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import DataError
 from pie_embed.tools.select import METHODS, select_instructions
-from pie_embed.tools.vectors import unit_rows
 
 FRACTIONS = (0.01, 0.05, 0.10)
 SELECT_SEEDS = 5

@@ -16,10 +16,11 @@ import numpy as np
 from pie_embed.data.atomic import atomic_write, atomic_write_text, write_json
 from pie_embed.data.readers import count_rows, read_rows_at
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError
 from pie_embed.progress import progress_bar
 from pie_embed.tools.neighbors import nearest_neighbors, one_shot_index
-from pie_embed.tools.vectors import embed_rows, unit_rows
+from pie_embed.tools.vectors import embed_rows
 
 
 @dataclass

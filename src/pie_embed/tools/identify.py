@@ -13,10 +13,10 @@ from pie_embed.benchmark.ieb import read_labeled
 from pie_embed.embedding.cache import EmbeddingCache
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.encoder import TextEncoder
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.paths import cache_dir
 from pie_embed.tools.neighbors import ExactIndex
-from pie_embed.tools.vectors import unit_rows
 
 # The bank used when the user gives none: 909 known tasks (Super-NaturalInstructions train tasks and
 # Self-Instruct seed tasks) shipped inside the package; data/NOTICE.md says where it comes from.

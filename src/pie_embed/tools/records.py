@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.tools.neighbors import nearest_neighbors
 from pie_embed.tools.select import SelectionResult, select_instructions
-from pie_embed.tools.vectors import unit_rows
 
 DUPLICATE = "near-duplicate"  # removed before selection: this similar to an earlier row
 REPRESENTED = "represented"  # not chosen: the nearest chosen row stands for it

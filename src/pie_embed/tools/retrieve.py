@@ -20,6 +20,7 @@ from pie_embed.data.manifest import EmbeddingManifest
 from pie_embed.data.readers import InstructionDataset, read_instructions
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.encoder import TextEncoder
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.tools.neighbors import (
     EXACT_BELOW,
@@ -29,7 +30,7 @@ from pie_embed.tools.neighbors import (
     build_index,
     search_excluding,
 )
-from pie_embed.tools.vectors import embed_dataset, unit_rows
+from pie_embed.tools.vectors import embed_dataset
 
 INDEX_FORMAT = "pie-embed-index"
 INDEX_VERSION = 1

@@ -12,12 +12,13 @@ import numpy as np
 from pie_embed.data.atomic import write_json
 from pie_embed.data.subsets import default_subset_path, write_subset
 from pie_embed.embedding.encoder import TextEncoder
+from pie_embed.embedding.normalize import ROW_BLOCK
 from pie_embed.errors import ConfigError
 from pie_embed.tools.clustering import kmeans
 from pie_embed.tools.dedup import dedup_filter
 from pie_embed.tools.diversity import greedy_filter
 from pie_embed.tools.neighbors import nearest_neighbors, one_shot_backend, query_blocks
-from pie_embed.tools.vectors import ROW_BLOCK, embed_rows
+from pie_embed.tools.vectors import embed_rows
 
 Method = Literal["kmeans", "dbscan", "diverse"]
 METHODS: tuple[str, ...] = ("kmeans", "dbscan", "diverse")

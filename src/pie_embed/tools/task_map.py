@@ -13,9 +13,10 @@ import numpy as np
 from pie_embed.data.atomic import atomic_write, atomic_write_text
 from pie_embed.data.readers import count_rows, read_rows_at
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
 from pie_embed.tools.clustering import kmeans
-from pie_embed.tools.vectors import embed_rows, unit_rows
+from pie_embed.tools.vectors import embed_rows
 
 PROJECTIONS: tuple[str, ...] = ("tsne", "umap", "pca")
 COLOR_BY: tuple[str, ...] = ("task", "label", "cluster")

@@ -16,10 +16,9 @@ from pie_embed.data.readers import (
     read_rows_at,
 )
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import DataError
 from pie_embed.progress import progress_bar
-
-ROW_BLOCK = 65_536
 
 
 @dataclass
@@ -32,22 +31,6 @@ class EmbeddedDataset:
 
     def __len__(self) -> int:
         return len(self.dataset)
-
-
-def unit_rows(vectors: np.ndarray, *, in_place: bool = False) -> np.ndarray:
-    """float32 rows scaled to length 1 (all-zero rows stay zero), so inner product is cosine.
-
-    ``in_place`` scales a writable float32 C-contiguous array itself, block by block (no second copy of
-    a million rows); other arrays are copied first."""
-    array = np.ascontiguousarray(vectors, dtype=np.float32)
-    # a view of the caller's memory (a memory map, a slice) is scaled only when asked to and writable
-    if np.may_share_memory(array, vectors) and not (in_place and array.flags.writeable):
-        array = array.copy()
-    for start in range(0, len(array), ROW_BLOCK):
-        block = array[start : start + ROW_BLOCK]
-        norms = np.linalg.norm(block, axis=1, keepdims=True)
-        block /= np.where(norms > 0, norms, 1.0)
-    return array
 
 
 @dataclass

@@ -9,10 +9,10 @@ import numpy as np
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from pie_embed.embedding.normalize import unit_rows
 from pie_embed.serving import schemas
 from pie_embed.serving.dependencies import BODY_ERRORS, State, check_model, embed_texts, read_inputs, usage
 from pie_embed.serving.responses import ApiError, json_response
-from pie_embed.tools.vectors import unit_rows
 
 router = APIRouter()
 
