@@ -23,14 +23,21 @@ def _module_name(path: Path) -> str:
 
 
 def _imports(tree: ast.AST) -> list[str]:
+    """Every pie_embed name imported (``from a import b``: ``a.b`` where that is a module, else ``a``)."""
     names: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.append(node.module)
-            names += [f"{node.module}.{alias.name}" for alias in node.names]
+            for alias in node.names:
+                submodule = f"{node.module}.{alias.name}"
+                names.append(submodule if _is_module(submodule) else node.module)
     return [name for name in names if name == "pie_embed" or name.startswith("pie_embed.")]
+
+
+def _is_module(name: str) -> bool:
+    path = PACKAGE.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
 def _top_level_imports(tree: ast.Module) -> list[str]:
@@ -90,6 +97,41 @@ def test_no_import_cycles_at_load_time() -> None:
     assert cycles == []
 
 
+def test_no_import_circles_anywhere() -> None:
+    """No circle even through imports inside functions (a lazy import still ties two modules together)."""
+    _, names = _graph()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def connect(module: str) -> None:  # Tarjan's strongly connected components
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for target in names.get(module, ()):
+            if target == module:
+                continue
+            if target not in index:
+                connect(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for module in sorted(names):
+        if module not in index:
+            connect(module)
+    assert circles == []
+
+
 def test_dependencies_point_one_way() -> None:
     _, names = _graph()
     upward = [
@@ -102,6 +144,16 @@ def test_dependencies_point_one_way() -> None:
         and module.split(".")[1] != target.split(".")[1]
     ]
     assert upward == []
+    sideways = [
+        f"{module} -> {target}"
+        for module, targets in names.items()
+        for target in targets
+        if (layer := _layer(module)) is not None
+        and layer >= 0
+        and layer == _layer(target)
+        and module.split(".")[1] != target.split(".")[1]
+    ]
+    assert sideways == []  # e.g. serving never imports tools: it is handed their objects
     data_imports = {t for m, targets in names.items() if m.startswith("pie_embed.data") for t in targets}
     assert not {t for t in data_imports if _layer(t) not in (None, -1, 0)}
 
@@ -110,6 +162,7 @@ def test_graph_sees_a_known_edge() -> None:
     loads, names = _graph()
     assert "pie_embed.cli.app" in loads["pie_embed.cli.bench"]
     assert "pie_embed.data.ray_parquet" in names["pie_embed.data.embeddings"]
+    assert "pie_embed.tools.identify" in names["pie_embed.tools.toolkit"]
 
 
 def test_import_pie_embed_does_not_import_torch() -> None:

@@ -12,7 +12,7 @@ import pytest
 from pie_embed import InstructionEmbedder
 from pie_embed.embedding import compile as compile_module
 from pie_embed.embedding import embedder as embedder_module
-from pie_embed.embedding.stream import embed_stream
+from pie_embed.embedding.job import embed_to
 
 TEXTS = ["Sort the list.", "Write a poem about the sea.", "Translate the sentence into French. " * 12]
 
@@ -54,10 +54,10 @@ def test_streamed_inputs_decide_by_their_size(tiny_encoder, monkeypatch, tmp_pat
     calls = spy_compile(monkeypatch)
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps({"instruction": t}) + "\n" for t in TEXTS))
-    embed_stream(InstructionEmbedder(tiny_encoder, precision="fp32"), source, tmp_path / "small")
+    embed_to(source, tmp_path / "small", InstructionEmbedder(tiny_encoder, precision="fp32"), folder=True)
     assert calls == []
     monkeypatch.setattr(compile_module, "COMPILE_MIN_INPUT_BYTES", 10)
-    embed_stream(InstructionEmbedder(tiny_encoder, precision="fp32"), source, tmp_path / "large")
+    embed_to(source, tmp_path / "large", InstructionEmbedder(tiny_encoder, precision="fp32"), folder=True)
     assert len(calls) == 1
 
 

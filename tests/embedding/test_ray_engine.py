@@ -1,4 +1,4 @@
-"""`pie embed --engine ray` on a local Ray instance: the same rows and vectors as the local engine."""
+"""`--engine ray` on a local Ray instance: the same rows and vectors as the local engine."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 
 from pie_embed import InstructionEmbedder
 from pie_embed.data.embeddings import read_embeddings
+from pie_embed.data.source import InstructionSource
 from pie_embed.embedding.config import EmbedderConfig
-from pie_embed.embedding.stream import embed_stream
+from pie_embed.embedding.job import embed_to
 from pie_embed.errors import DataError, MissingExtraError
 
 
@@ -26,27 +27,27 @@ def local_ray():
 
 
 def test_ray_output_equals_the_local_engine(local_ray, tiny_encoder_dir: Path, tmp_path: Path) -> None:
-    from pie_embed.embedding.ray_engine import embed_with_ray
-
     rows = [{"instruction": f"Task {i}: name the capital.", "input": f"country {i % 7}"} for i in range(300)]
-    source = tmp_path / "in.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    source = InstructionSource(tmp_path / "in.jsonl", join="newline")
     config = EmbedderConfig(model=str(tiny_encoder_dir), precision="fp32")
-    embedder = InstructionEmbedder.from_config(config)
-    done = embed_with_ray(config, source, tmp_path / "ray", join="newline", workers=2, batch_rows=64)
-    embed_stream(embedder, source, tmp_path / "local", join="newline", shard_rows=100)
+    done = embed_to(source, tmp_path / "ray", config, folder=True, engine="ray", workers=2, shard_rows=100)
+    embed_to(source, tmp_path / "local", config, folder=True, shard_rows=100)
     ray_vectors, ray_manifest = read_embeddings(tmp_path / "ray")
     local_vectors, local_manifest = read_embeddings(tmp_path / "local")
-    assert done.rows == ray_manifest.count == 300 and done.workers == 2
+    assert done.rows == ray_manifest.count == 300 and done.workers == 2 and done.parts == 3
+    assert ray_manifest.extra["engine"] == "ray"
     assert ray_manifest.texts_sha256 == local_manifest.texts_sha256  # same texts, same order
     np.testing.assert_allclose(ray_vectors, local_vectors, atol=1e-5)  # batching changes rounding only
-    with pytest.raises(DataError, match="not empty"):
-        embed_with_ray(config, source, tmp_path / "ray")
+    with pytest.raises(DataError, match="pass --resume"):
+        embed_to(source, tmp_path / "ray", config, folder=True, engine="ray")
+    resumed = embed_to(
+        source, tmp_path / "ray", config, folder=True, engine="ray", resume=True, shard_rows=100
+    )
+    assert resumed.resumed_parts == 3 and resumed.embedded == 0  # the ray engine resumes like the local one
 
 
 def test_missing_ray_names_the_extra(tiny_encoder_dir: Path, tmp_path: Path, monkeypatch) -> None:
-    from pie_embed.embedding.ray_engine import embed_with_ray
-
     real_import = builtins.__import__
 
     def no_ray(name, *args, **kwargs):
@@ -56,7 +57,12 @@ def test_missing_ray_names_the_extra(tiny_encoder_dir: Path, tmp_path: Path, mon
 
     monkeypatch.setattr(builtins, "__import__", no_ray)
     with pytest.raises(MissingExtraError, match=r"pie-embed\[ray\]"):
-        embed_with_ray(EmbedderConfig(model=str(tiny_encoder_dir)), tmp_path / "in.jsonl", tmp_path / "out")
+        embed_to(
+            tmp_path / "in.jsonl",
+            tmp_path / "out.npy",
+            EmbedderConfig(model=str(tiny_encoder_dir)),
+            engine="ray",
+        )
 
 
 def test_ray_encoder_equals_the_local_embedder(local_ray, tiny_encoder_dir: Path) -> None:
@@ -65,10 +71,11 @@ def test_ray_encoder_equals_the_local_embedder(local_ray, tiny_encoder_dir: Path
 
     config = EmbedderConfig(model=str(tiny_encoder_dir), precision="fp32")
     assert isinstance(make_encoder(config, "ray"), RayEncoder)
-    encoder = RayEncoder(config, workers=2, batch_rows=64)  # 4 blocks: both actors get some
+    encoder = RayEncoder(config, workers=2, block_rows=64)  # 4 blocks: both actors get some
     assert isinstance(encoder, TextEncoder)
     texts = [f"Write a haiku about topic {i}." for i in range(250)] + ["Sort the list."] * 3
-    vectors = encoder.encode(texts)
+    vectors, stats = encoder.encode_with_stats(texts)
+    assert stats.count == 253 and len(stats.tokens) == 253
     np.testing.assert_allclose(vectors, InstructionEmbedder.from_config(config).encode(texts), atol=1e-5)
     assert encoder.describe()["engine"] == "ray" and encoder.encode([]).shape == (0, encoder.dimension)
     with pytest.raises(DataError, match="text 1 is an empty"):

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from pie_embed.serving.app import create_app
 from pie_embed.serving.config import ServerConfig
 from pie_embed.serving.state import ServingState
+from pie_embed.tools import ServingToolkit
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def state(serve_files: dict[str, Path]) -> ServingState:
     config = ServerConfig(
         model=str(serve_files["model"]), index=serve_files["index"], bank=[serve_files["bank"]], labeler=False
     )
-    return ServingState.load(config)
+    return ServingState.load(config, ServingToolkit())
 
 
 @pytest.fixture(scope="module")

@@ -87,12 +87,12 @@ def test_select_file_writes_subset_in_input_format_and_report(tiny_encoder_dir, 
 
 def test_select_file_rejects_mismatched_embeddings(tiny_encoder_dir, tmp_path):
     from pie_embed import InstructionEmbedder
-    from pie_embed.embedding.files import embed_file
+    from pie_embed.embedding.job import embed_to
 
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     a.write_text('{"instruction": "one"}\n{"instruction": "two"}\n')
     b.write_text('{"instruction": "one"}\n{"instruction": "three"}\n')
-    embed_file(InstructionEmbedder(str(tiny_encoder_dir)), a, tmp_path / "a.npy")
+    embed_to(a, tmp_path / "a.npy", InstructionEmbedder(str(tiny_encoder_dir)))
     with pytest.raises(DataError, match="made from other texts"):
         select_file(b, 1, embeddings=tmp_path / "a.npy", label_tasks=False)
     c = tmp_path / "c.jsonl"

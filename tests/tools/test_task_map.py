@@ -68,17 +68,17 @@ def test_html_map_draws_every_point_in_headless_chromium(blobs, tmp_path):
 
 def test_map_file_colours_by_the_files_labels(tiny_encoder_dir, tmp_path):
     from pie_embed import InstructionEmbedder
+    from pie_embed.data.source import InstructionSource
 
     data = tmp_path / "d.jsonl"
     data.write_text(
         "".join(json.dumps({"instruction": f"do thing {i}", "cat": f"c{i % 3}"}) + "\n" for i in range(30))
     )
     result = map_file(
-        data,
+        InstructionSource(data, label_field="cat"),
         tmp_path / "m.html",
         embedder=InstructionEmbedder(str(tiny_encoder_dir)),
         color_by="label",
-        label_field="cat",
         projection="pca",
     )
     assert sorted(set(result.task_map.groups)) == ["c0", "c1", "c2"]

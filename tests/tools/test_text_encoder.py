@@ -1,4 +1,5 @@
-"""Every tool takes any ``TextEncoder``: here a keyword encoder that is not an InstructionEmbedder."""
+"""Every tool takes any ``TextEncoder``: a keyword encoder that subclasses the protocol, and a bare object
+with sentence-transformers' ``encode`` through ``EncoderAdapter``."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from pie_embed.embedding.adapter import EncoderAdapter
 from pie_embed.embedding.encoder import TextEncoder
+from pie_embed.embedding.stats import EncodeStats
 from pie_embed.tools.correlate import correlate_files
 from pie_embed.tools.identify import TaskBank, TaskIdentifier
 from pie_embed.tools.retrieve import DemonstrationIndex
@@ -17,17 +21,40 @@ from pie_embed.tools.task_map import map_file
 KEYS = ["translate", "poem", "add", "sort"]
 
 
-class KeywordEncoder:
-    """Vectors by keyword, with the settings it describes."""
+def keyword_vectors(texts) -> np.ndarray:
+    rows = np.array([[float(k in t.lower()) for k in KEYS] + [0.1] for t in texts], np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
-    def encode(self, sentences, batch_size=None, show_progress_bar=None, normalize_embeddings=None):
-        texts = [sentences] if isinstance(sentences, str) else sentences
-        rows = np.array([[float(k in t.lower()) for k in KEYS] + [0.1] for t in texts], np.float32)
-        rows /= np.linalg.norm(rows, axis=1, keepdims=True)
-        return rows[0] if isinstance(sentences, str) else rows
+
+class KeywordEncoder(TextEncoder):
+    """Vectors by keyword: the protocol's members, and ``encode`` inherited from it."""
+
+    model_name = "keywords"
+    dimension = len(KEYS) + 1
+    config_key = "keywords-1"
 
     def describe(self) -> dict[str, object]:
-        return {"model": "keywords", "prompt": "none", "prompt_template": "{instruction}", "pooling": "none"}
+        return {
+            "model": "keywords",
+            "model_fingerprint": "keywords-1",
+            "prompt": "none",
+            "prompt_template": "{instruction}",
+            "pooling": "none",
+            "normalize": True,
+            "max_length": None,
+            "instruction_tokens_only": False,
+            "precision": "fp32",
+        }
+
+    def encode_with_stats(self, texts, batch_size=None, show_progress_bar=None, normalize_embeddings=None):
+        return keyword_vectors(texts), EncodeStats(len(texts), len(set(texts)))
+
+
+class BareEncoder:
+    """Only sentence-transformers' ``encode``: not an encoder until adapted."""
+
+    def encode(self, sentences, batch_size=None, show_progress_bar=None, normalize_embeddings=None):
+        return keyword_vectors(sentences)
 
 
 def _pool(path: Path) -> Path:
@@ -36,16 +63,17 @@ def _pool(path: Path) -> Path:
     return path
 
 
-def test_the_protocol_is_enough_for_every_tool(tmp_path: Path) -> None:
-    encoder = KeywordEncoder()
-    assert isinstance(encoder, TextEncoder)
+@pytest.mark.parametrize("encoder", [KeywordEncoder(), EncoderAdapter(BareEncoder(), name="bare")])
+def test_the_protocol_is_enough_for_every_tool(encoder: TextEncoder, tmp_path: Path) -> None:
+    assert isinstance(encoder, TextEncoder) and not isinstance(BareEncoder(), TextEncoder)
+    assert encoder.encode("translate this").shape == (encoder.dimension,)
     pool = _pool(tmp_path / "pool.jsonl")
 
     index = DemonstrationIndex.build(pool, embedder=encoder)
     (found,) = index.retrieve(["Please sort these"], k=2)
     assert [demo.text.split()[0] for demo in found] == ["sort", "sort"]
 
-    bank = TaskBank.from_files(encoder, [pool], cache=True)  # no cache key: embedded directly
+    bank = TaskBank.from_files(encoder, [pool], cache=True)  # cached by the encoder's config_key
     identifier = TaskIdentifier(encoder, bank, use_labeler=False)
     assert identifier.identify(["add two numbers"])[0].nearest[0].task == "add"
 

@@ -22,6 +22,7 @@ from pie_embed.embedding.cache import EmbeddingCache
 from pie_embed.embedding.config import DEFAULTS
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.models import load_model
+from pie_embed.embedding.protocol import TextEncoder
 from pie_embed.embedding.static import StaticEncoder, is_static_model
 from pie_embed.errors import DataError
 
@@ -107,7 +108,7 @@ def load_ieb(
 
 
 def evaluate(
-    embedder: InstructionEmbedder | StaticEncoder,
+    embedder: TextEncoder,
     data: IEBData,
     cache: EmbeddingCache | None = None,
     seeds: int = 1,

@@ -7,13 +7,17 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from pie_embed.embedding.config import DEFAULTS
 from pie_embed.errors import PieError
+
+if TYPE_CHECKING:
+    from pie_embed.data.source import InstructionSource
+    from pie_embed.embedding.protocol import TextEncoder
 
 app = typer.Typer(
     name="pie",
@@ -37,15 +41,44 @@ FastOption = Annotated[
 ]
 
 
-def fast_choice(
-    model: str, paths: list[Path], field: str, split: str | None = None, max_rows: int | None = None
-) -> str:
-    """The model --fast picks for ``paths`` (the largest row count, capped at ``max_rows``, decides),
+def data_source(
+    path: Path,
+    field: str = "instruction",
+    input_field: str = "input",
+    label_field: str = "label",
+    join: str = "none",
+    split: str | None = None,
+) -> InstructionSource:
+    """The one place the commands turn a data path and their reader options into a source."""
+    from pie_embed.data.source import InstructionSource
+
+    return InstructionSource(path, field, input_field, label_field, join, split)
+
+
+def model_encoder(
+    model: str,
+    prompt: str | None = None,
+    pooling: str | None = None,
+    *,
+    batch_size: int = DEFAULTS.batch_size,
+    engine: str = "local",
+    workers: int = 1,
+    ray_address: str | None = None,
+) -> TextEncoder:
+    """The one place the commands build an encoder from their model options: a transformer, a static
+    model (``pie-static``), or a pool of Ray actors for ``--engine ray``."""
+    from pie_embed.embedding.encoder import make_encoder
+
+    config = DEFAULTS.replace(model=model, prompt=prompt, pooling=pooling, batch_size=batch_size)
+    return make_encoder(config, engine, workers=workers, address=ray_address)
+
+
+def fast_choice(model: str, sources: list[InstructionSource], max_rows: int | None = None) -> str:
+    """The model --fast picks for ``sources`` (the largest row count, capped at ``max_rows``, decides),
     printed."""
-    from pie_embed.data.readers import count_rows
     from pie_embed.embedding.static import fast_model
 
-    rows = max(count_rows(path, field, split) for path in paths) if model == DEFAULTS.model else 0
+    rows = max(s.check().count() for s in sources) if model == DEFAULTS.model else 0
     rows = rows if max_rows is None else min(rows, max_rows)
     chosen, reason = fast_model(model, DEFAULTS.model, rows)
     console.print(reason, highlight=False)
@@ -68,6 +101,16 @@ PoolingOption = Annotated[
 BatchOption = Annotated[int, typer.Option("--batch-size", "-b", min=1)]
 FieldOption = Annotated[str, typer.Option("--field", help="Column holding the instruction.")]
 InputFieldOption = Annotated[str, typer.Option("--input-field", help="Column holding the input.")]
+LabelFieldOption = Annotated[str, typer.Option("--label-field", help="Column holding the label.")]
+JoinOption = Annotated[
+    str,
+    typer.Option(
+        "--join",
+        help="How the input joins the instruction: none, newline, space or a template with {instruction} "
+        "and {input}.",
+    ),
+]
+SplitOption = Annotated[str | None, typer.Option("--split", help="Split of a saved DatasetDict.")]
 PrecisionOption = Annotated[
     str,
     typer.Option(

@@ -14,14 +14,17 @@ from pie_embed.cli.app import (
     FieldOption,
     InputFieldOption,
     InstructionOnlyOption,
+    JoinOption,
     ModelOption,
     PoolingOption,
     PrecisionOption,
     PromptOption,
     RayAddressOption,
+    SplitOption,
     WorkersOption,
     app,
     console,
+    data_source,
     fast_choice,
     friendly_errors,
 )
@@ -50,15 +53,8 @@ def embed(
     pooling: PoolingOption = None,
     field: FieldOption = "instruction",
     input_field: InputFieldOption = "input",
-    join: Annotated[
-        str,
-        typer.Option(
-            "--join",
-            help="How the input joins the instruction: none, newline, space or a "
-            "template with {instruction} and {input}.",
-        ),
-    ] = "none",
-    split: Annotated[str | None, typer.Option("--split", help="Split of a saved DatasetDict.")] = None,
+    join: JoinOption = "none",
+    split: SplitOption = None,
     batch_size: BatchOption = DEFAULTS.batch_size,
     instruction_only: InstructionOnlyOption = False,
     no_normalize: Annotated[
@@ -86,8 +82,9 @@ def embed(
     """Embed every instruction of a dataset: vectors plus a manifest. A folder output streams any size."""
     from pie_embed.embedding.job import embed_to
 
+    source = data_source(input_path, field, input_field, join=join, split=split)
     if fast:
-        model = fast_choice(model, [input_path], field, split)
+        model = fast_choice(model, [source])
     config = DEFAULTS.replace(
         model=model,
         prompt=prompt,
@@ -99,29 +96,24 @@ def embed(
         torch_compile=torch_compile,
     )
     done = embed_to(
-        input_path,
+        source,
         output,
         config,
         folder=shards,
         engine=engine,
-        field=field,
-        input_field=input_field,
-        join=join,
-        split=split,
         shard_rows=shard_rows,
         resume=resume,
         workers=workers,
         address=ray_address,
     )
-    if done.kind == "ray":
-        where = f"with {done.workers} Ray worker(s) into {done.parts} Parquet files"
-    elif done.kind == "shards":
+    where = f"({done.dimension}-d, {done.truncated} truncated)"
+    if done.kind == "shards":
         where = (
             f"into {done.parts} shards ({done.resumed_parts} from an earlier run; {done.embedded:,} texts "
             f"through the model, {done.copied:,} repeats copied)"
         )
-    else:
-        where = f"({done.dimension}-d, {done.truncated} truncated)"
+    if done.workers > 1 or engine == "ray":
+        where += f" with {done.workers} Ray worker(s)"
     console.print(
         f"embedded {done.rows:,} instructions {where} in {done.seconds:.1f}s ({done.rows_per_second:.1f}/s) "
         f"-> {done.output}, manifest {done.manifest_path}"

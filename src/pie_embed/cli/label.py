@@ -11,8 +11,11 @@ from pie_embed.cli.app import (
     BatchOption,
     FieldOption,
     InputFieldOption,
+    LabelFieldOption,
+    SplitOption,
     app,
     console,
+    data_source,
     friendly_errors,
 )
 
@@ -37,7 +40,7 @@ def label(
     ] = False,
     field: FieldOption = "instruction",
     input_field: InputFieldOption = "input",
-    split: Annotated[str | None, typer.Option("--split", help="Split of a saved DatasetDict.")] = None,
+    split: SplitOption = None,
     min_count: Annotated[
         int, typer.Option("--min-count", min=1, help="Leave out labels with fewer instructions.")
     ] = 1,
@@ -69,7 +72,7 @@ def label(
             help="Label this gold file (IEB label dict, IIS pairs, labeled JSONL) and score agreement.",
         ),
     ] = None,
-    label_field: Annotated[str, typer.Option("--label-field", help="Gold label column.")] = "label",
+    label_field: LabelFieldOption = "label",
     batch_size: BatchOption = 256,
     n_process: Annotated[int, typer.Option("--n-process", min=1, help="spaCy worker processes.")] = 1,
     no_cache: Annotated[
@@ -78,7 +81,6 @@ def label(
 ) -> None:
     """Give each instruction its IEB task category (verb|noun), or score the labeler against gold labels."""
     from pie_embed.benchmark.files import ieb_test_files
-    from pie_embed.data.readers import read_instructions
     from pie_embed.data.records import write_records
     from pie_embed.errors import ConfigError
     from pie_embed.labeling import TaskLabeler, build_ieb_dataset, label_agreement, read_gold_labels
@@ -113,7 +115,7 @@ def label(
                 "note: no IEB test files found ($PIE_DATA/ieb or ~/.local/share/pie_embed/ieb), so no "
                 "overlap with them was checked; name test files with --check-overlap"
             )
-    dataset = read_instructions(input_path, field=field, input_field=input_field, split=split)
+    dataset = data_source(input_path, field, input_field, split=split).check().read()
     labels = labeler.label_many(dataset.texts, show_progress=True)
     built = build_ieb_dataset(
         dataset.records,

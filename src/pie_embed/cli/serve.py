@@ -115,6 +115,7 @@ def serve(
     require_extra("serve")
     from pie_embed.serving import ServerConfig
     from pie_embed.serving import serve as run_server
+    from pie_embed.tools import ServingToolkit
 
     config = ServerConfig(
         model=model,
@@ -140,4 +141,4 @@ def serve(
         log_level=log_level,
         access_log=access_log,
     )
-    run_server(config, on_listening=_announce)
+    run_server(config, on_listening=_announce, tools=ServingToolkit())

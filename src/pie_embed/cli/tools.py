@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -15,42 +15,31 @@ from pie_embed.cli.app import (
     FastOption,
     FieldOption,
     InputFieldOption,
+    JoinOption,
+    LabelFieldOption,
     ModelOption,
     PoolingOption,
     PromptOption,
     RayAddressOption,
+    SplitOption,
     WorkersOption,
     app,
     console,
+    data_source,
     fast_choice,
     friendly_errors,
+    model_encoder,
 )
 from pie_embed.embedding.config import DEFAULTS
 
 index_app = typer.Typer(help="Demonstration indexes for `pie retrieve`.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 
-JoinOption = Annotated[
-    str,
-    typer.Option("--join", help="How the input joins the instruction: none, newline, space or a template."),
-]
 EmbeddingsOption = Annotated[
     Path | None,
     typer.Option("--embeddings", "-e", help="Vectors from `pie embed` of this same file (skips embedding)."),
 ]
 SeedOption = Annotated[int, typer.Option("--seed")]
-
-if TYPE_CHECKING:
-    from pie_embed.embedding.encoder import TextEncoder
-
-
-def _embedder(
-    model: str, prompt: str | None, pooling: str | None, batch_size: int = DEFAULTS.batch_size
-) -> TextEncoder:
-    """The model by name in this process: a transformer, or a static model (``pie-static``)."""
-    from pie_embed.embedding.encoder import make_encoder
-
-    return make_encoder(DEFAULTS.replace(model=model, prompt=prompt, pooling=pooling, batch_size=batch_size))
 
 
 def _check_vectors_model(embeddings: Path | None, model: str) -> None:
@@ -59,16 +48,6 @@ def _check_vectors_model(embeddings: Path | None, model: str) -> None:
         from pie_embed.tools.vectors import check_embeddings_model
 
         check_embeddings_model(embeddings, model)
-
-
-def _encoder(
-    model: str, prompt: str | None, pooling: str | None, engine: str, workers: int, ray_address: str | None
-) -> TextEncoder:
-    """This process's embedder, or a Ray actor pool for --engine ray."""
-    from pie_embed.embedding.encoder import make_encoder
-
-    config = DEFAULTS.replace(model=model, prompt=prompt, pooling=pooling)
-    return make_encoder(config, engine, workers=workers, address=ray_address)
 
 
 @app.command("select")
@@ -108,7 +87,7 @@ def select(
     field: FieldOption = "instruction",
     input_field: InputFieldOption = "input",
     join: JoinOption = "none",
-    split: Annotated[str | None, typer.Option("--split")] = None,
+    split: SplitOption = None,
     seed: SeedOption = 0,
     engine: EngineOption = "local",
     workers: WorkersOption = 1,
@@ -117,22 +96,19 @@ def select(
     """Select N instructions (data selection; on a test set, test-set compression)."""
     from pie_embed.tools.select import select_file
 
+    source = data_source(data, field, input_field, join=join, split=split)
     if fast and embeddings is None:
-        model = fast_choice(model, [data], field, split)
+        model = fast_choice(model, [source])
     _check_vectors_model(embeddings, model)
-
+    encoder = model_encoder(model, prompt, pooling, engine=engine, workers=workers, ray_address=ray_address)
     result = select_file(
-        data,
+        source,
         n,
         method,
         output=output,
         report_path=report,
-        embedder=None if embeddings else _encoder(model, prompt, pooling, engine, workers, ray_address),
+        embedder=None if embeddings else encoder,
         embeddings=embeddings,
-        field=field,
-        input_field=input_field,
-        join=join,
-        split=split,
         dedup_threshold=dedup,
         diversity_threshold=diversity_threshold,
         eps=eps,
@@ -175,11 +151,8 @@ def index_build(
     from pie_embed.tools.retrieve import DemonstrationIndex
 
     index = DemonstrationIndex.build(
-        pool,
-        embedder=_embedder(model, prompt, pooling, batch_size),
-        field=field,
-        input_field=input_field,
-        join=join,
+        data_source(pool, field, input_field, join=join),
+        embedder=model_encoder(model, prompt, pooling, batch_size=batch_size),
         exact_below=exact_below,
         show_progress=True,
     )
@@ -211,12 +184,10 @@ def retrieve(
 
     run = retrieve_file(
         DemonstrationIndex.load(index),
-        queries,
+        data_source(queries, field, input_field),
         k,
         output=output,
         prompts_path=prompts,
-        field=field,
-        input_field=input_field,
         output_field=output_field,
         show_progress=True,
     )
@@ -248,14 +219,15 @@ def correlate(
     """Task correlation between datasets: Wasserstein distance and coverage matrices with heatmaps."""
     from pie_embed.tools.correlate import correlate_files
 
+    sources = [data_source(path, field) for path in datasets]
     if fast:
-        model = fast_choice(model, list(datasets), field, max_rows=max_rows)
-
+        model = fast_choice(model, sources, max_rows=max_rows)
     result = correlate_files(
-        [str(p) for p in datasets],
+        sources,
         output,
-        embedder=_encoder(model, prompt, pooling, engine, workers, ray_address),
-        field=field,
+        embedder=model_encoder(
+            model, prompt, pooling, engine=engine, workers=workers, ray_address=ray_address
+        ),
         max_rows=max_rows,
         seed=seed,
         show_progress=True,
@@ -286,18 +258,17 @@ def identify(
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
     field: FieldOption = "instruction",
-    label_field: Annotated[str, typer.Option("--label-field", help="Bank files' label column.")] = "label",
+    label_field: LabelFieldOption = "label",
 ) -> None:
     """The task label of each instruction and the nearest known tasks."""
-    from pie_embed.data.readers import read_instructions
     from pie_embed.data.records import write_records
     from pie_embed.errors import ConfigError
     from pie_embed.tools.identify import TaskBank, TaskIdentifier
 
     if bool(instructions) == (input_path is not None):
         raise ConfigError("give instructions as arguments or one --input file, not both and not neither")
-    texts = list(instructions) if instructions else read_instructions(input_path, field=field).texts  # type: ignore[arg-type]
-    embedder = _embedder(model, prompt, pooling)
+    texts = list(instructions) if instructions else data_source(input_path, field).check().read().texts  # type: ignore[arg-type]
+    embedder = model_encoder(model, prompt, pooling)
     task_bank = TaskBank.from_files(embedder, bank, field=field, label_field=label_field)
     found = TaskIdentifier(embedder, task_bank).identify(texts, top=top)
     if output is not None:
@@ -332,23 +303,21 @@ def task_map(
     prompt: PromptOption = None,
     pooling: PoolingOption = None,
     field: FieldOption = "instruction",
-    label_field: Annotated[str, typer.Option("--label-field")] = "label",
+    label_field: LabelFieldOption = "label",
     seed: SeedOption = 0,
 ) -> None:
     """A 2-D task map of a dataset as interactive HTML and PNG."""
     from pie_embed.tools.task_map import map_file
 
+    source = data_source(data, field, label_field=label_field)
     if fast and embeddings is None:
-        model = fast_choice(model, [data], field)
+        model = fast_choice(model, [source])
     _check_vectors_model(embeddings, model)
-
     result = map_file(
-        data,
+        source,
         output,
-        embedder=None if embeddings else _embedder(model, prompt, pooling),
+        embedder=None if embeddings else model_encoder(model, prompt, pooling),
         embeddings=embeddings,
-        field=field,
-        label_field=label_field,
         color_by=color,
         clusters=clusters,
         projection=projection,

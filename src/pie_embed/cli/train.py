@@ -11,9 +11,11 @@ import typer
 from pie_embed.cli.app import (
     BatchOption,
     FieldOption,
+    LabelFieldOption,
     ModelOption,
     app,
     console,
+    data_source,
     friendly_errors,
 )
 from pie_embed.embedding.config import DEFAULTS
@@ -114,12 +116,9 @@ def train(
         bool, typer.Option("--resume", help="Continue from the last checkpoint in the output.")
     ] = False,
     field: FieldOption = "instruction",
-    label_field: Annotated[
-        str, typer.Option("--label-field", help="Column holding the task label.")
-    ] = "label",
+    label_field: LabelFieldOption = "label",
 ) -> None:
     """Fine-tune an encoder on task labels (PIE contrastive training), or rebuild a shipped model."""
-    from pie_embed.data.readers import read_instructions
     from pie_embed.errors import ConfigError
     from pie_embed.training import TrainConfig, train_model
     from pie_embed.training.recipes import run_recipe
@@ -140,9 +139,8 @@ def train(
             raise ConfigError("give --train FILE and -o DIR, or --recipe NAME")
         if mode not in ("supervised", "unsupervised"):
             raise ConfigError(f"--mode must be supervised or unsupervised, got {mode!r}")
-        dataset = read_instructions(
-            train_file, field=field, label_field=label_field, require_labels=mode == "supervised"
-        )
+        source = data_source(train_file, field, label_field=label_field).check()
+        dataset = source.read(require_labels=mode == "supervised")
         config = TrainConfig(
             base_model=model,
             prompt=prompt,
@@ -167,7 +165,7 @@ def train(
         )
         labels = [str(label) for label in dataset.labels] if mode == "supervised" else None
         anchor_texts = [
-            text for path in anchor or [] for text in read_instructions(path, join="newline").texts
+            text for path in anchor or [] for text in data_source(path, join="newline").check().read().texts
         ]
         result = train_model(
             dataset.texts, labels, output, config, resume=resume, anchor_texts=anchor_texts or None

@@ -40,6 +40,7 @@ __all__ = [
     "InstructionDataset",
     "InstructionPair",
     "InstructionRecord",
+    "check_join",
     "check_path",
     "detect_format",
     "iter_instructions",
@@ -136,7 +137,8 @@ def detect_format(path: str | Path) -> str:
     return suffix.lstrip(".")
 
 
-def _validate_join(path: Path, join: str) -> None:
+def check_join(path: Path, join: str) -> None:
+    """A one-line error unless ``join`` is a join mode or a template with both placeholders."""
     if join in JOIN_MODES or ("{instruction}" in join and "{input}" in join):
         return
     raise _error(
@@ -198,7 +200,7 @@ def _records(
     chunk_rows: int = 10_000,
 ) -> tuple[str, Iterator[InstructionRecord]]:
     """The format of ``path`` and its records, streamed: what reading whole and reading in chunks share."""
-    _validate_join(path, join)
+    check_join(path, join)
     opened = _nonempty(
         path,
         open_rows(path, field=field, label_field=label_field, split=split, batch_rows=chunk_rows),

@@ -12,11 +12,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from pie_embed.errors import DataError
+from pie_embed.errors import ConfigError, DataError
 
-__all__ = ["checked_text", "clean_text", "surrogate_problem", "value_surrogate_problem"]
+__all__ = ["checked_text", "checked_texts", "clean_text", "surrogate_problem", "value_surrogate_problem"]
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -55,6 +56,18 @@ def checked_text(text: object, index: int) -> str:
     if (problem := surrogate_problem(text)) is not None:
         raise DataError(f"text {index} is not valid Unicode: {problem}")
     return clean_text(text)
+
+
+def checked_texts(texts: Sequence[object]) -> list[str]:
+    """Every text of an encoder's input after :func:`checked_text`, or a one-line DataError naming the
+    first that is empty (blank after cleaning) or not text."""
+    if isinstance(texts, str):
+        raise ConfigError("encode_with_stats() takes a list of texts; encode() also takes one string")
+    checked = [checked_text(text, i) for i, text in enumerate(texts)]
+    for i, text in enumerate(checked):
+        if not text.strip():
+            raise DataError(f"text {i} is an empty instruction")
+    return checked
 
 
 def clean_text(text: str) -> str:

@@ -10,6 +10,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from pie_embed.data.readers import join_text
+from pie_embed.data.source import InstructionSource
 from pie_embed.downstream.induction import ICLSplit
 from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.extras import require_extra
@@ -102,9 +103,8 @@ class EmbeddingPicker:
         from pie_embed.tools.retrieve import DemonstrationIndex
 
         index = DemonstrationIndex.build(
-            self.pool_file,
+            InstructionSource(self.pool_file, join="newline"),
             embedder=make_model_encoder(self.model),
-            join="newline",
             show_progress=self.show_progress,
         )
         found = index.retrieve(split.query_texts, k=k, show_progress=self.show_progress)

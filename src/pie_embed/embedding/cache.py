@@ -9,7 +9,7 @@ import numpy as np
 
 from pie_embed.data.atomic import atomic_write
 from pie_embed.data.checksums import texts_sha256
-from pie_embed.embedding.embedder import InstructionEmbedder
+from pie_embed.embedding.protocol import TextEncoder
 
 
 class EmbeddingCache:
@@ -19,11 +19,11 @@ class EmbeddingCache:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
 
-    def path_for(self, embedder: InstructionEmbedder, texts: Sequence[str]) -> Path:
+    def path_for(self, embedder: TextEncoder, texts: Sequence[str]) -> Path:
         return self.root / embedder.config_key / f"{texts_sha256(texts)[:32]}.npy"
 
     def encode(
-        self, embedder: InstructionEmbedder, texts: Sequence[str], show_progress_bar: bool | None = None
+        self, embedder: TextEncoder, texts: Sequence[str], show_progress_bar: bool | None = None
     ) -> tuple[np.ndarray, bool]:
         """Embeddings of ``texts``, from the cache when present; the flag says whether it was a hit."""
         path = self.path_for(embedder, texts)

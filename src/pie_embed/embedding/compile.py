@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -37,7 +36,6 @@ def compile_model(model: Any) -> Any | None:
         return None
 
 
-def input_is_large(path: Path) -> bool:
-    """Whether a streamed input (a file, or a dataset folder) is big enough for "auto" to compile."""
-    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
-    return sum(p.stat().st_size for p in files) >= COMPILE_MIN_INPUT_BYTES
+def large_input(input_bytes: int) -> bool:
+    """Whether a job's input file (``input_bytes`` in all) is big enough for "auto" to compile."""
+    return input_bytes >= COMPILE_MIN_INPUT_BYTES

@@ -18,13 +18,14 @@ import torch
 import torch.nn.functional as F
 
 from pie_embed.data.text import checked_text
-from pie_embed.embedding.compile import COMPILE_MIN_TEXTS, compile_model
+from pie_embed.embedding.compile import COMPILE_MIN_TEXTS, compile_model, large_input
 from pie_embed.embedding.config import DEFAULTS, EmbedderConfig
 from pie_embed.embedding.memory import release_free_memory
 from pie_embed.embedding.models import LoadedModel, load_model
 from pie_embed.embedding.pooling import NEEDS_ALL_LAYERS, PoolingBatch, check_pooling, pool
 from pie_embed.embedding.precision import quantize_int8, resolve_precision
 from pie_embed.embedding.prompts import PromptTemplate, get_prompt
+from pie_embed.embedding.protocol import TextEncoder
 from pie_embed.embedding.stats import EncodeStats
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.progress import progress_bar
@@ -51,7 +52,7 @@ class EncodedText:
     truncated: bool
 
 
-class InstructionEmbedder:
+class InstructionEmbedder(TextEncoder):
     """Embeds instructions with a transformer, an optional prompt template and a pooling strategy.
 
     >>> embedder = InstructionEmbedder()  # all-MiniLM-L6-v2, no prompt, its own (mean) pooling
@@ -233,6 +234,11 @@ class InstructionEmbedder:
 
     # -- encoding ---------------------------------------------------------------------------------
 
+    def expect_input(self, input_bytes: int) -> None:
+        """Compile now for a large input file (``torch_compile`` left "auto"; see :mod:`.compile`)."""
+        if self.torch_compile is None and large_input(input_bytes):
+            self.use_compile()
+
     def use_compile(self) -> bool:
         """Compile the model now (if not done yet); False where torch.compile is unavailable."""
         if self._compiled is None and self.torch_compile is not False:
@@ -295,20 +301,6 @@ class InstructionEmbedder:
             else:
                 batches.append([i])
         return batches
-
-    def encode(
-        self,
-        sentences: str | Sequence[str],
-        batch_size: int | None = None,
-        show_progress_bar: bool | None = None,
-        normalize_embeddings: bool | None = None,
-    ) -> np.ndarray:
-        """Embed a text into a float32 vector [dimension], or texts into an array [n, dimension] in input
-        order (as sentence-transformers' ``encode``). ``batch_size`` and ``normalize_embeddings`` default to
-        the embedder's; the progress bar shows by default for 1,000+ texts in a terminal."""
-        texts = [sentences] if isinstance(sentences, str) else sentences
-        vectors, _ = self.encode_with_stats(texts, batch_size, show_progress_bar, normalize_embeddings)
-        return vectors[0] if isinstance(sentences, str) else vectors
 
     def encode_with_stats(
         self,

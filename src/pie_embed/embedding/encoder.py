@@ -1,34 +1,13 @@
-"""What the tools need from an embedder: texts in, vectors out, and a description of the settings."""
+"""Encoders by name: :func:`make_encoder` builds the one a configuration describes, on this process or on
+Ray. The protocol every encoder meets is :class:`~pie_embed.embedding.protocol.TextEncoder`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
-
-import numpy as np
-
 from pie_embed.embedding.config import EmbedderConfig
+from pie_embed.embedding.protocol import TextEncoder
 from pie_embed.errors import ConfigError
 
-
-@runtime_checkable
-class TextEncoder(Protocol):
-    """Implemented by :class:`InstructionEmbedder` (this process) and ``RayEncoder`` (a Ray actor pool)."""
-
-    def encode(
-        self,
-        sentences: str | Sequence[str],
-        batch_size: int | None = None,
-        show_progress_bar: bool | None = None,
-        normalize_embeddings: bool | None = None,
-    ) -> np.ndarray:
-        """float32 vectors [len(sentences), dimension] in input order; one string gives one [dimension]
-        vector (sentence-transformers' ``encode``, whose models therefore fit too)."""
-        ...
-
-    def describe(self) -> dict[str, object]:
-        """The settings that made the vectors (model, prompt, pooling, ...)."""
-        ...
+__all__ = ["ENGINES", "TextEncoder", "check_engine", "default_encoder", "encoder_fingerprint", "make_encoder"]
 
 
 ENGINES = ("local", "ray")

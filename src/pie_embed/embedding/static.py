@@ -22,10 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from pie_embed.data.text import checked_text
+from pie_embed.data.text import checked_texts
+from pie_embed.embedding.protocol import TextEncoder
 from pie_embed.embedding.shipped import CARD_KEY, file_digest, shipped_data_path
 from pie_embed.embedding.stats import EncodeStats
-from pie_embed.errors import ConfigError, DataError, MissingExtraError, ModelNotFoundError
+from pie_embed.errors import ConfigError, MissingExtraError, ModelNotFoundError
 from pie_embed.progress import progress_bar
 
 __all__ = [
@@ -218,7 +219,7 @@ def require_model2vec() -> Any:
     return model2vec
 
 
-class StaticEncoder:
+class StaticEncoder(TextEncoder):
     """Texts in, the mean of their tokens' static vectors out (unit length by default).
 
     >>> encoder = StaticEncoder("pie-static")  # shipped in the package
@@ -292,7 +293,9 @@ class StaticEncoder:
     ) -> tuple[np.ndarray, EncodeStats]:
         """:meth:`encode` for a list of texts, with what the call did (tokens per text, truncations)."""
         started = time.perf_counter()
-        texts = self._checked(texts, batch_size)
+        if batch_size is not None and batch_size < 1:
+            raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+        texts = checked_texts(texts)
         size = batch_size or DEFAULT_BATCH
         normalize = self.normalize if normalize_embeddings is None else normalize_embeddings
         vectors = np.zeros((len(texts), self.dimension), np.float32)
@@ -310,30 +313,6 @@ class StaticEncoder:
         seconds = time.perf_counter() - started
         stats = EncodeStats(len(texts), len(set(texts)), truncated, -(-len(texts) // size), seconds, tokens)
         return vectors, stats
-
-    def encode(
-        self,
-        sentences: str | Sequence[str],
-        batch_size: int | None = None,
-        show_progress_bar: bool | None = None,
-        normalize_embeddings: bool | None = None,
-    ) -> np.ndarray:
-        """float32 vectors [n, dimension] in input order (one string: [dimension])."""
-        texts = [sentences] if isinstance(sentences, str) else list(sentences)
-        vectors, _ = self.encode_with_stats(texts, batch_size, show_progress_bar, normalize_embeddings)
-        return vectors[0] if isinstance(sentences, str) else vectors
-
-    def _checked(self, texts: Sequence[str], batch_size: int | None) -> list[str]:
-        """``texts`` after the project's one odd-text rule, as InstructionEmbedder applies it."""
-        if isinstance(texts, str):
-            raise ConfigError("encode_with_stats() takes a list of texts; encode() also takes one string")
-        if batch_size is not None and batch_size < 1:
-            raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
-        checked = [checked_text(text, i) for i, text in enumerate(texts)]
-        for i, text in enumerate(checked):
-            if not text.strip():
-                raise DataError(f"text {i} is an empty instruction")
-        return checked
 
     def _mean_rows(self, texts: list[str]) -> tuple[np.ndarray, list[int], int]:
         """The mean of each text's token rows, its token count and how many texts were cut. Reads a

@@ -137,7 +137,7 @@ def usage(encoded: EncodedTexts) -> dict[str, int]:
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the error statuses of a route."""
-    from pie_embed.serving import schemas
+    import pie_embed.serving.schemas as schemas
 
     responses: dict[int | str, dict[str, Any]] = {}
     for status in statuses:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from pie_embed.errors import ConfigError
 from pie_embed.serving.config import ServerConfig
-from pie_embed.serving.state import ServingState
+from pie_embed.serving.state import ServingState, ServingTools
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -30,13 +30,19 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(config: ServerConfig, on_listening: Callable[[str, ServingState], None] | None = None) -> None:
-    """Load the models, bind, and serve until SIGINT/SIGTERM; in-flight requests finish before exit."""
+def serve(
+    config: ServerConfig,
+    on_listening: Callable[[str, ServingState], None] | None = None,
+    *,
+    tools: ServingTools | None = None,
+) -> None:
+    """Load the models (``tools`` builds the index and the identifier: ``pie_embed.tools.ServingToolkit()``),
+    bind, and serve until SIGINT/SIGTERM; in-flight requests finish before exit."""
     import uvicorn
 
     from pie_embed.serving.app import create_app
 
-    state = ServingState.load(config)
+    state = ServingState.load(config, tools)
     sock = bind_socket(config.host, config.port)
     host, port = sock.getsockname()[:2]
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

@@ -1,28 +1,74 @@
-"""What a server holds: the embedder, the optional retrieval index and task bank, and their batchers."""
+"""What a server holds: the embedder, the optional retrieval index and task identifier, and their batchers.
+
+The task endpoints' backends are protocols (:class:`TaskIdentifying`, :class:`DemonstrationRetrieving`)
+built by a :class:`ServingTools` the caller hands in: ``pie serve`` gives the tools layer's
+(:class:`pie_embed.tools.ServingToolkit`), tests may give fakes, and serving never imports the tools.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence, Sized
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
-from pie_embed.embedding.embedder import InstructionEmbedder
-from pie_embed.embedding.encoder import make_encoder
-from pie_embed.embedding.static import StaticEncoder
+import numpy as np
+
+from pie_embed.embedding.encoder import TextEncoder, make_encoder
+from pie_embed.errors import ConfigError
 from pie_embed.serving.batcher import EncodedTexts, MicroBatcher, QueueFullError
 from pie_embed.serving.config import ServerConfig
 from pie_embed.serving.metrics import ServerMetrics
-from pie_embed.tools.identify import TaskBank, TaskIdentifier
-from pie_embed.tools.retrieve import DemonstrationIndex
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def encoder(embedder: InstructionEmbedder | StaticEncoder) -> Callable[[list[str]], EncodedTexts]:
+class TaskIdentifying(Protocol):
+    """What ``/v1/identify`` needs: task labels and the nearest known tasks of embedded instructions."""
+
+    bank: Sized
+    labeler: object | None
+
+    def identify_vectors(self, texts: Sequence[str], vectors: np.ndarray, top: int) -> list[Any]:
+        """One result per text, each with ``to_dict()``."""
+        ...
+
+
+class DemonstrationRetrieving(Protocol):
+    """What ``/v1/retrieve`` needs: a pool's nearest demonstrations for query vectors, and prompts."""
+
+    settings: dict[str, Any]
+
+    def __len__(self) -> int: ...
+
+    def made_by(self, embedder: TextEncoder) -> bool: ...
+
+    def use_embedder(self, embedder: TextEncoder) -> None: ...
+
+    def embedder(self) -> TextEncoder: ...
+
+    def demonstrations(self, vectors: np.ndarray, k: int) -> list[list[Any]]: ...
+
+    def prompt(self, query: str, demonstrations: list[Any]) -> str:
+        """A few-shot prompt of the demonstrations followed by the query."""
+        ...
+
+
+class ServingTools(Protocol):
+    """Builds the task endpoints' backends from the server's settings."""
+
+    def identifier(
+        self, embedder: TextEncoder, bank: list[Path] | None, labeler: bool
+    ) -> TaskIdentifying: ...
+
+    def index(self, folder: Path) -> DemonstrationRetrieving: ...
+
+
+def encoder(embedder: TextEncoder) -> Callable[[list[str]], EncodedTexts]:
     """The model call a batcher makes: vectors plus the tokens each text took (for usage counts)."""
 
     def encode(texts: list[str]) -> EncodedTexts:
@@ -38,9 +84,9 @@ class ServingState:
     def __init__(
         self,
         config: ServerConfig,
-        embedder: InstructionEmbedder | StaticEncoder,
-        identifier: TaskIdentifier | None = None,
-        index: DemonstrationIndex | None = None,
+        embedder: TextEncoder,
+        identifier: TaskIdentifying | None = None,
+        index: DemonstrationRetrieving | None = None,
     ) -> None:
         self.config = config
         self.embedder = embedder
@@ -56,21 +102,27 @@ class ServingState:
         self.embed_batcher = self._batcher(embedder)
         self.index_batcher: MicroBatcher | None = None
         if index is not None:
-            same = isinstance(embedder, InstructionEmbedder) and index.made_by(embedder)
+            same = index.made_by(embedder)
             if same:
                 index.use_embedder(embedder)
             self.index_batcher = self.embed_batcher if same else self._batcher(index.embedder())
         self.metrics.queue_depth.set_function(lambda: self.queue_depth)
 
     @classmethod
-    def load(cls, config: ServerConfig) -> ServingState:
-        """Load everything ``config`` names (it was checked when it was made)."""
+    def load(cls, config: ServerConfig, tools: ServingTools | None = None) -> ServingState:
+        """Load everything ``config`` names (it was checked when it was made); ``tools`` builds the
+        index and the identifier (needed when ``config`` asks for either)."""
+        if tools is None and (config.index is not None or config.identify):
+            raise ConfigError(
+                "the server's task endpoints need their tools: pass tools=pie_embed.tools.ServingToolkit(), "
+                "or set identify=False and no index"
+            )
         embedder = make_encoder(config.embedder)  # a static model by name, else the transformer
-        index = DemonstrationIndex.load(config.index) if config.index is not None else None
-        identifier = None
-        if config.identify:
-            bank = TaskBank.from_files(embedder, config.bank)
-            identifier = TaskIdentifier(embedder, bank, use_labeler=config.labeler)
+        index = identifier = None
+        if tools is not None and config.index is not None:
+            index = tools.index(config.index)
+        if tools is not None and config.identify:
+            identifier = tools.identifier(embedder, config.bank, config.labeler)
         return cls(config, embedder, identifier, index)
 
     @property
@@ -112,7 +164,7 @@ class ServingState:
         finally:
             self.after_waiting -= texts
 
-    def _batcher(self, embedder: InstructionEmbedder | StaticEncoder) -> MicroBatcher:
+    def _batcher(self, embedder: TextEncoder) -> MicroBatcher:
         return MicroBatcher(
             encoder(embedder),
             self.executor,

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pie_embed.tools.retrieve import DemonstrationIndex, few_shot_prompt, leave_one_out_precision
     from pie_embed.tools.select import SelectionResult, select_file, select_instructions
     from pie_embed.tools.task_map import build_task_map, map_file
+    from pie_embed.tools.toolkit import ServingToolkit
     from pie_embed.tools.vectors import EmbeddedDataset, EmbeddedRows, embed_dataset, embed_rows
 
 _LAZY = {
@@ -42,6 +43,7 @@ _LAZY = {
     "select_file": "select",
     "select_instructions": "select",
     "build_task_map": "task_map",
+    "ServingToolkit": "toolkit",
     "map_file": "task_map",
     "EmbeddedDataset": "vectors",
     "EmbeddedRows": "vectors",
@@ -61,6 +63,7 @@ __all__ = [
     "NeighborIndex",
     "RecordSelection",
     "SelectionResult",
+    "ServingToolkit",
     "TaskBank",
     "TaskIdentifier",
     "approximate_filter",

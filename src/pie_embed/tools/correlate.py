@@ -7,6 +7,7 @@ rows of A of their highest cosine to any row of B (asymmetric: how well B covers
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from pie_embed.data.atomic import atomic_write, atomic_write_text, write_json
-from pie_embed.data.readers import count_rows, read_rows_at
+from pie_embed.data.source import InstructionSource, as_source
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError
@@ -119,29 +120,28 @@ class CorrelateFilesResult:
 
 
 def correlate_files(
-    paths: list[str | Path],
+    sources: Sequence[InstructionSource | str | Path],
     output_dir: str | Path,
     *,
     embedder: TextEncoder | None = None,
-    field: str = "instruction",
     max_rows: int | None = None,
     seed: int = 0,
     show_progress: bool = False,
+    **reader_options: Any,
 ) -> CorrelateFilesResult:
     """Embed each dataset (a seeded sample of ``max_rows`` rows when larger), write both matrices as CSV,
     JSON and annotated heatmap PNGs into ``output_dir``."""
     embedder = embedder or default_encoder()
-    names = [Path(p).name.split(".")[0] for p in paths]
+    checked = [as_source(source, reader_options, caller="correlate_files").check() for source in sources]
+    names = [source.path.name.split(".")[0] for source in checked]
     vectors = []
-    for path in paths:  # streamed: no dataset's records are held, only its (sampled) vectors
-        if max_rows is not None and (total := count_rows(path, field)) > max_rows:
+    for source in checked:  # streamed: no dataset's records are held, only its (sampled) vectors
+        if max_rows is not None and (total := source.count()) > max_rows:
             keep = np.sort(np.random.default_rng(seed).choice(total, max_rows, replace=False))
-            texts = read_rows_at(path, keep.tolist(), field=field).texts
+            texts = source.rows_at(keep.tolist()).texts
             vectors.append(unit_rows(embedder.encode(texts, show_progress_bar=show_progress)))
         else:
-            vectors.append(
-                embed_rows(path, embedder=embedder, field=field, show_progress=show_progress).vectors
-            )
+            vectors.append(embed_rows(source, embedder=embedder, show_progress=show_progress).vectors)
     result = correlate_vectors(vectors, names, show_progress=show_progress)
     out = Path(output_dir)
     files = [out / "wasserstein.csv", out / "coverage.csv", out / "correlation.json"]

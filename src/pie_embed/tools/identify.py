@@ -11,8 +11,7 @@ import numpy as np
 
 from pie_embed.benchmark.ieb import read_labeled
 from pie_embed.embedding.cache import EmbeddingCache
-from pie_embed.embedding.embedder import InstructionEmbedder
-from pie_embed.embedding.encoder import TextEncoder
+from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.paths import cache_dir
@@ -101,7 +100,7 @@ class TaskBank:
             labels += labeled.labels
         if not texts:
             raise DataError("the task bank is empty")
-        if cache and isinstance(embedder, InstructionEmbedder):  # the cache keys on its settings
+        if cache:  # keyed by the encoder's config_key and the texts
             vectors, _ = EmbeddingCache(cache_dir() / "embeddings").encode(embedder, texts)
         else:
             vectors = embedder.encode(texts)
@@ -134,7 +133,7 @@ class TaskIdentifier:
         *,
         use_labeler: bool = True,
     ) -> None:
-        self.embedder = embedder or InstructionEmbedder()
+        self.embedder = embedder or default_encoder()
         self.bank = bank if bank is not None else TaskBank.from_files(self.embedder)
         if labeler is None and use_labeler:
             from pie_embed.labeling import TaskLabeler

@@ -17,9 +17,10 @@ from pie_embed.data.atomic import atomic_directory, atomic_write_text
 from pie_embed.data.checksums import texts_sha256
 from pie_embed.data.embeddings import read_embeddings, write_embeddings
 from pie_embed.data.manifest import EmbeddingManifest
-from pie_embed.data.readers import InstructionDataset, read_instructions
-from pie_embed.embedding.embedder import InstructionEmbedder
-from pie_embed.embedding.encoder import TextEncoder
+from pie_embed.data.readers import InstructionDataset
+from pie_embed.data.source import InstructionSource, as_source
+from pie_embed.embedding.config import EmbedderConfig
+from pie_embed.embedding.encoder import TextEncoder, default_encoder, make_encoder
 from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.tools.neighbors import (
@@ -32,6 +33,8 @@ from pie_embed.tools.neighbors import (
 )
 from pie_embed.tools.vectors import embed_dataset
 
+# what query vectors must share with the pool's to be comparable
+QUERY_SETTINGS = ("model_fingerprint", "prompt_template", "pooling", "max_length", "instruction_tokens_only")
 INDEX_FORMAT = "pie-embed-index"
 INDEX_VERSION = 1
 ALPACA_HEADER = (
@@ -111,33 +114,23 @@ class DemonstrationIndex:
     @classmethod
     def build(
         cls,
-        pool: str | Path,
+        pool: InstructionSource | str | Path,
         *,
         embedder: TextEncoder | None = None,
-        field: str = "instruction",
-        input_field: str = "input",
-        join: str = "none",
-        split: str | None = None,
         exact_below: int = EXACT_BELOW,
         show_progress: bool = False,
+        **reader_options: Any,
     ) -> DemonstrationIndex:
         """Embed every row of ``pool`` and index it (exact below ``exact_below`` rows, faiss HNSW above)."""
-        embedder = embedder or InstructionEmbedder()
-        data = embed_dataset(
-            pool,
-            embedder=embedder,
-            field=field,
-            input_field=input_field,
-            join=join,
-            split=split,
-            show_progress=show_progress,
-        )
+        source = as_source(pool, reader_options, caller="DemonstrationIndex.build")
+        embedder = embedder or default_encoder()
+        data = embed_dataset(source, embedder=embedder, show_progress=show_progress)
         settings = {
             **embedder.describe(),  # includes prompt_template, which query embedding needs
-            "field": field,
-            "input_field": input_field,
-            "join": join,
-            "source": str(pool),
+            "field": source.field,
+            "input_field": source.input_field,
+            "join": source.join,
+            "source": str(source.path),
         }
         index = cls(
             data.vectors,
@@ -148,18 +141,12 @@ class DemonstrationIndex:
         index._embedder = embedder
         return index
 
-    def made_by(self, embedder: InstructionEmbedder) -> bool:
+    def made_by(self, embedder: TextEncoder) -> bool:
         """Whether ``embedder`` has the settings that made the pool's vectors (so it can embed queries)."""
-        s = self.settings
-        return (
-            s.get("model_fingerprint") == embedder.loaded.fingerprint
-            and s.get("prompt_template") == embedder.prompt.template
-            and s.get("pooling") == embedder.pooling
-            and s.get("max_length") == embedder.max_length
-            and s.get("instruction_tokens_only", False) == embedder.instruction_tokens_only
-        )
+        described = embedder.describe()
+        return all(self.settings.get(key) == described.get(key) for key in QUERY_SETTINGS)
 
-    def use_embedder(self, embedder: InstructionEmbedder) -> None:
+    def use_embedder(self, embedder: TextEncoder) -> None:
         """Embed queries with an already loaded ``embedder`` instead of loading the index's own."""
         if not self.made_by(embedder):
             raise ConfigError(
@@ -170,19 +157,17 @@ class DemonstrationIndex:
 
     def embedder(self) -> TextEncoder:
         """The embedder that made the pool's vectors (loaded on first use)."""
-        if self._embedder is None and self.settings.get("family") == "static":
-            from pie_embed.embedding.static import StaticEncoder
-
-            self._embedder = StaticEncoder(str(self.settings["model"]))
         if self._embedder is None:
             s = self.settings
-            self._embedder = InstructionEmbedder(
-                str(s["model"]),
+            config = EmbedderConfig(
+                model=str(s["model"]),
                 prompt=str(s["prompt_template"]),
                 pooling=str(s["pooling"]),
                 max_length=int(s["max_length"]),
                 precision=str(s.get("precision", "fp32")),
+                instruction_tokens_only=bool(s.get("instruction_tokens_only", False)),
             )
+            self._embedder = make_encoder(config)  # a static model by name, else the transformer
         return self._embedder
 
     def search(
@@ -221,6 +206,11 @@ class DemonstrationIndex:
             ]
             for row_sims, row_ids in zip(sims, ids, strict=True)
         ]
+
+    def prompt(self, query: str, demonstrations: list[Demonstration]) -> str:
+        """The Alpaca few-shot prompt of ``demonstrations`` and the query text (the pool's own fields)."""
+        field, input_field = str(self.settings["field"]), str(self.settings["input_field"])
+        return few_shot_prompt({field: query}, demonstrations, field=field, input_field=input_field)
 
     def save(self, folder: str | Path) -> Path:
         """Write the index folder atomically (a temporary folder renamed into place)."""
@@ -325,21 +315,22 @@ class RetrievalRun:
 
 def retrieve_file(
     index: DemonstrationIndex,
-    queries: str | Path,
+    queries: InstructionSource | str | Path,
     k: int = 4,
     *,
     output: str | Path | None = None,
     prompts_path: str | Path | None = None,
-    field: str = "instruction",
-    input_field: str = "input",
     output_field: str = "output",
     show_progress: bool = False,
+    **reader_options: Any,
 ) -> RetrievalRun:
     """Retrieve ``k`` demonstrations for every row of ``queries``; write JSONL to ``output`` and the
-    few-shot prompts, separated by a rule, to ``prompts_path`` (each only when given)."""
-    dataset = read_instructions(
-        queries, field=field, input_field=input_field, join=str(index.settings["join"])
-    )
+    few-shot prompts, separated by a rule, to ``prompts_path`` (each only when given). Queries are
+    joined with their input as the pool was."""
+    source = as_source(queries, reader_options, caller="retrieve_file")
+    source = source.replace(join=str(index.settings["join"]))
+    field, input_field = source.field, source.input_field
+    dataset = source.check().read()
     found = index.retrieve(dataset.texts, k=k, show_progress=show_progress)
     records, prompts = [], []
     for record, demos in zip(dataset.records, found, strict=True):

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 
 from pie_embed.data.atomic import write_json
+from pie_embed.data.source import InstructionSource, as_source
 from pie_embed.data.subsets import default_subset_path, write_subset
 from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.embedding.normalize import ROW_BLOCK
@@ -242,7 +243,7 @@ class SelectFileResult:
 
 
 def select_file(
-    path: str | Path,
+    source: InstructionSource | str | Path,
     n: int,
     method: str = "kmeans",
     *,
@@ -250,10 +251,6 @@ def select_file(
     report_path: str | Path | None = None,
     embedder: TextEncoder | None = None,
     embeddings: str | Path | None = None,
-    field: str = "instruction",
-    input_field: str = "input",
-    join: str = "none",
-    split: str | None = None,
     dedup_threshold: float | None = None,
     diversity_threshold: float = 0.9,
     eps: float = 0.15,
@@ -261,21 +258,15 @@ def select_file(
     seed: int = 0,
     label_tasks: bool = True,
     show_progress: bool = False,
+    **reader_options: Any,
 ) -> SelectFileResult:
     """Select ``n`` rows of a dataset file and write them in its own format, plus a JSON report.
 
     The file is read in one streamed pass (vectors and line numbers kept, texts only for the task
     coverage) and the chosen rows read back in a second, so a file of millions of rows fits in memory."""
+    source = as_source(source, reader_options, caller="select_file")
     data = embed_rows(
-        path,
-        embedder=embedder,
-        embeddings=embeddings,
-        field=field,
-        input_field=input_field,
-        join=join,
-        split=split,
-        keep_texts=label_tasks,
-        show_progress=show_progress,
+        source, embedder=embedder, embeddings=embeddings, keep_texts=label_tasks, show_progress=show_progress
     )
     selection = select_instructions(
         data.vectors,
@@ -294,7 +285,7 @@ def select_file(
     sizes = selection.cluster_sizes
     lines = data.lines
     report: dict[str, Any] = {
-        "input": str(path),
+        "input": str(source.path),
         "output": str(out),
         **selection.summary(),
         "settings": {
@@ -323,6 +314,6 @@ def select_file(
 
         assert data.texts is not None
         report["tasks"] = task_coverage(data.texts, selection.indices, TaskLabeler(cache=True))
-    write_subset(chosen, selection.indices, out, field=field)
+    write_subset(chosen, selection.indices, out, field=source.field)
     write_json(report_out, report)
     return SelectFileResult(out, report_out, selection, report)

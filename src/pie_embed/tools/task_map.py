@@ -7,11 +7,12 @@ import html
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from pie_embed.data.atomic import atomic_write, atomic_write_text
-from pie_embed.data.readers import count_rows, read_rows_at
+from pie_embed.data.source import InstructionSource, as_source
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
@@ -191,24 +192,24 @@ class MapFileResult:
 
 
 def map_file(
-    path: str | Path,
+    source: InstructionSource | str | Path,
     output: str | Path,
     *,
     embedder: TextEncoder | None = None,
     embeddings: str | Path | None = None,
-    field: str = "instruction",
-    label_field: str = "label",
     color_by: str = "task",
     clusters: int = 20,
     projection: str = "tsne",
     max_points: int = MAX_POINTS,
     seed: int = 0,
     show_progress: bool = False,
+    **reader_options: Any,
 ) -> MapFileResult:
     """Map a dataset file: ``output`` (.html) and the PNG next to it.
 
-    ``color_by``: ``task`` (labels from `pie label`), ``label`` (the file's own ``label_field``) or
+    ``color_by``: ``task`` (labels from `pie label`), ``label`` (the source's own label field) or
     ``cluster`` (k-means with ``clusters`` clusters)."""
+    source = as_source(source, reader_options, caller="map_file")
     if color_by not in COLOR_BY:
         raise ConfigError(f"unknown colouring {color_by!r}; choose one of {', '.join(COLOR_BY)}")
     output = Path(output)
@@ -216,14 +217,7 @@ def map_file(
         raise ConfigError(f"{output}: the map is written as HTML; give a .html path")
     # only the drawn rows are read, embedded and labelled; all rows only for clusters or given vectors
     if color_by == "cluster" or embeddings is not None:
-        data = embed_rows(
-            path,
-            embedder=embedder,
-            embeddings=embeddings,
-            field=field,
-            label_field=label_field,
-            show_progress=show_progress,
-        )
+        data = embed_rows(source, embedder=embedder, embeddings=embeddings, show_progress=show_progress)
         total = len(data)
         rows = sample_rows(total, max_points, seed)
         chosen = data.rows_at(rows.tolist())
@@ -231,9 +225,9 @@ def map_file(
         if color_by == "cluster":
             labels = kmeans(data.vectors, min(clusters, total), seed=seed).labels[rows]
     else:
-        total = count_rows(path, field)
+        total = source.check().count()
         rows = sample_rows(total, max_points, seed)
-        chosen = read_rows_at(path, rows.tolist(), field=field, label_field=label_field)
+        chosen = source.rows_at(rows.tolist())
         vectors = unit_rows(
             (embedder or default_encoder()).encode(chosen.texts, show_progress_bar=show_progress)
         )
@@ -242,7 +236,8 @@ def map_file(
         missing = [r.line for r in chosen.records if r.label is None]
         if missing:
             raise DataError(
-                f"{path}: line {missing[0]}: no {label_field!r} field to colour by (use --color task)"
+                f"{source.path}: line {missing[0]}: no {source.label_field!r} field to colour by "
+                "(use --color task)"
             )
         groups = [str(label) for label in chosen.labels]
     elif color_by == "task":

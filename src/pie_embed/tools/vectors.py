@@ -1,24 +1,30 @@
-"""A dataset together with its (unit-length) vectors: embedded now, or read from a `pie embed` file."""
+"""A dataset together with its (unit-length) vectors: embedded now, or read from a `pie embed` file.
+
+Embedding goes through the one embedding job (:func:`pie_embed.embedding.job.run_embedding_job`) into
+memory; vectors given as a `pie embed` output are checked against the source's texts instead.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from pie_embed.data.checksums import RunningChecksums, texts_sha256
 from pie_embed.data.embeddings import embeddings_manifest, read_embeddings
-from pie_embed.data.readers import (
-    InstructionDataset,
-    iter_instructions,
-    read_instructions,
-    read_rows_at,
-)
+from pie_embed.data.readers import InstructionDataset, detect_format
+from pie_embed.data.source import InstructionSource, as_source
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
+from pie_embed.embedding.job import run_embedding_job
 from pie_embed.embedding.normalize import unit_rows
+from pie_embed.embedding.sinks import MemorySink
 from pie_embed.errors import DataError
 from pie_embed.progress import progress_bar
+
+STREAM_CHUNK_ROWS = 50_000  # embed_rows: rows read and embedded at a time
+DATASET_CHUNK_ROWS = 4_096  # embed_dataset: small enough for a progress bar that moves
 
 
 @dataclass
@@ -39,19 +45,22 @@ class EmbeddedRows:
     keep as records (a million rows of records take about a gigabyte). ``lines[i]`` is row i's line (or
     row number) for reports; ``texts`` is kept only when asked for; :meth:`rows_at` reads rows back."""
 
-    path: Path
+    source: InstructionSource
     lines: np.ndarray
     vectors: np.ndarray
     settings: dict[str, object]
-    read_options: dict[str, object]
     texts: list[str] | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
 
     def __len__(self) -> int:
         return len(self.vectors)
 
     def rows_at(self, rows: list[int]) -> InstructionDataset:
         """The records of file rows ``rows``, read in one more pass over the file."""
-        return read_rows_at(self.path, rows, **self.read_options)  # type: ignore[arg-type]
+        return self.source.rows_at(rows)
 
 
 def check_embeddings_model(embeddings: str | Path, model: str) -> None:
@@ -72,20 +81,20 @@ def check_embeddings_model(embeddings: str | Path, model: str) -> None:
         )
 
 
-def _check_embeddings(
-    embeddings: str | Path, path: str | Path, count: int, sha256: str, field: str, join: str
+def _given_vectors(
+    embeddings: str | Path, source: InstructionSource, count: int, sha256: str
 ) -> tuple[np.ndarray, dict[str, object]]:
-    """The vectors of a `pie embed` output, checked to be of ``count`` texts hashing to ``sha256``."""
+    """The unit vectors of a `pie embed` output, checked to be of ``count`` texts hashing to ``sha256``."""
     vectors, manifest = read_embeddings(embeddings)
     if manifest.count != count:
         raise DataError(
-            f"{embeddings}: has {manifest.count} embeddings but {path} has {count} rows; "
+            f"{embeddings}: has {manifest.count} embeddings but {source.path} has {count} rows; "
             "re-run pie embed on this file"
         )
     if manifest.texts_sha256 and manifest.texts_sha256 != sha256:
         raise DataError(
-            f"{embeddings}: was made from other texts than {path} (field {field!r}, join {join!r}); "
-            "re-run pie embed on this file with the same --field/--join"
+            f"{embeddings}: was made from other texts than {source.path} (field {source.field!r}, join "
+            f"{source.join!r}); re-run pie embed on this file with the same --field/--join"
         )
     settings: dict[str, object] = {
         "model": manifest.model,
@@ -93,99 +102,81 @@ def _check_embeddings(
         "pooling": manifest.pooling,
         "embeddings": str(embeddings),
     }
-    return vectors, settings
+    return unit_rows(vectors, in_place=True), settings
 
 
-def _encoder_settings(embedder: TextEncoder) -> dict[str, object]:
-    described = embedder.describe()
+def _encoder_settings(encoder: TextEncoder) -> dict[str, object]:
+    described = encoder.describe()
     return {k: described.get(k) for k in ("model", "prompt", "pooling", "max_length")}
 
 
+def _embed(
+    source: InstructionSource,
+    encoder: TextEncoder | None,
+    sink: MemorySink,
+    chunk_rows: int,
+    show_progress: bool,
+) -> tuple[np.ndarray, dict[str, object]]:
+    """``source`` through the embedding job into ``sink``: every row's unit vector and the settings."""
+    encoder = encoder or default_encoder()
+    # repeats are embedded once within a chunk (the encoder's own dedup), not looked up across chunks
+    run_embedding_job(
+        source, encoder, sink, chunk_rows=chunk_rows, deduplicate=False, show_progress=show_progress
+    )
+    return sink.take_vectors(encoder.dimension), _encoder_settings(encoder)
+
+
 def embed_rows(
-    path: str | Path,
+    source: InstructionSource | str | Path,
     *,
     embedder: TextEncoder | None = None,
     embeddings: str | Path | None = None,
-    field: str = "instruction",
-    label_field: str = "label",
-    input_field: str = "input",
-    join: str = "none",
-    split: str | None = None,
     keep_texts: bool = False,
-    chunk_rows: int = 50_000,
+    chunk_rows: int = STREAM_CHUNK_ROWS,
     show_progress: bool = False,
+    **reader_options: Any,
 ) -> EmbeddedRows:
     """:func:`embed_dataset` in one streamed pass of ``chunk_rows`` records at a time, holding only the
-    vectors, each row's line and (``keep_texts``) its text: for files of millions of rows."""
-    options: dict[str, object] = {
-        "field": field,
-        "label_field": label_field,
-        "input_field": input_field,
-        "join": join,
-        "split": split,
-    }
+    vectors, each row's line and (``keep_texts``) its text: for files of millions of rows. Given
+    ``embeddings`` (a `pie embed` output) win over a given ``embedder``."""
+    source = as_source(source, reader_options, caller="embed_rows")
+    if embeddings is None:
+        sink = MemorySink(keep_texts=keep_texts)
+        vectors, settings = _embed(source, embedder, sink, chunk_rows, show_progress)
+        texts = sink.texts if keep_texts else None
+        return EmbeddedRows(source, np.asarray(sink.lines, np.int64), vectors, settings, texts)
     lines: list[int] = []
-    texts: list[str] = []
-    parts: list[np.ndarray] = []
+    kept: list[str] = []
     checksums = RunningChecksums()
-    # given vectors win over a given model, as in embed_dataset
-    embedder = None if embeddings is not None else embedder or default_encoder()
-    with progress_bar(None, "embedding" if embeddings is None else "reading", show_progress) as advance:
-        for chunk in iter_instructions(path, chunk_rows=chunk_rows, **options):  # type: ignore[arg-type]
-            chunk_texts = [r.text for r in chunk]
-            lines.extend(r.line for r in chunk)
+    with progress_bar(None, "reading", show_progress) as advance:
+        for chunk in source.check().iter(chunk_rows):
+            texts = [record.text for record in chunk]
+            lines.extend(record.line for record in chunk)
+            checksums.add_texts(texts)
             if keep_texts:
-                texts.extend(chunk_texts)
-            if embedder is None:
-                checksums.add_texts(chunk_texts)
-            else:
-                # a copy per chunk: an encoder may hand out an array it keeps (a cache of its own)
-                parts.append(unit_rows(embedder.encode(chunk_texts)))
+                kept.extend(texts)
             advance(len(chunk))
-    if embedder is None:
-        assert embeddings is not None
-        sha256 = checksums.texts_sha256
-        vectors, settings = _check_embeddings(embeddings, path, len(lines), sha256, field, join)
-        vectors = unit_rows(vectors, in_place=True)
-    else:
-        vectors = np.empty((len(lines), parts[0].shape[1]), np.float32)
-        start = 0
-        while parts:  # each part is freed once copied, so the rows are held about once
-            part = parts.pop(0)
-            vectors[start : start + len(part)] = part
-            start += len(part)
-        settings = _encoder_settings(embedder)
-    return EmbeddedRows(
-        Path(path),
-        np.asarray(lines, np.int64),
-        vectors,
-        settings,
-        options,
-        texts if keep_texts else None,
-    )
+    vectors, settings = _given_vectors(embeddings, source, len(lines), checksums.texts_sha256)
+    return EmbeddedRows(source, np.asarray(lines, np.int64), vectors, settings, kept if keep_texts else None)
 
 
 def embed_dataset(
-    path: str | Path,
+    source: InstructionSource | str | Path,
     *,
     embedder: TextEncoder | None = None,
     embeddings: str | Path | None = None,
-    field: str = "instruction",
-    label_field: str = "label",
-    input_field: str = "input",
-    join: str = "none",
-    split: str | None = None,
     show_progress: bool = False,
+    **reader_options: Any,
 ) -> EmbeddedDataset:
-    """Read ``path`` and embed its rows with ``embedder`` (the default model when None), or take the
+    """Read ``source`` and embed its rows with ``embedder`` (the default model when None), or take the
     vectors of ``embeddings`` (a `pie embed` output) after checking it was made from the same texts."""
-    dataset = read_instructions(
-        path, field=field, label_field=label_field, input_field=input_field, join=join, split=split
-    )
-    texts = dataset.texts
+    source = as_source(source, reader_options, caller="embed_dataset")
     if embeddings is not None:
-        vectors, settings = _check_embeddings(embeddings, path, len(texts), texts_sha256(texts), field, join)
-        return EmbeddedDataset(dataset, unit_rows(vectors, in_place=True), settings)
-    embedder = embedder or default_encoder()
-    vectors = embedder.encode(texts, show_progress_bar=show_progress)
-    return EmbeddedDataset(dataset, unit_rows(vectors), _encoder_settings(embedder))
+        dataset = source.check().read()
+        sha256 = texts_sha256(dataset.texts)
+        vectors, settings = _given_vectors(embeddings, source, len(dataset), sha256)
+        return EmbeddedDataset(dataset, vectors, settings)
+    sink = MemorySink(keep_records=True)
+    vectors, settings = _embed(source, embedder, sink, DATASET_CHUNK_ROWS, show_progress)
+    dataset = InstructionDataset(sink.records, source.path, detect_format(source.path))
+    return EmbeddedDataset(dataset, vectors, settings)

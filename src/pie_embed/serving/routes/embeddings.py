@@ -9,8 +9,8 @@ import numpy as np
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+import pie_embed.serving.schemas as schemas
 from pie_embed.embedding.normalize import unit_rows
-from pie_embed.serving import schemas
 from pie_embed.serving.dependencies import BODY_ERRORS, State, check_model, embed_texts, read_inputs, usage
 from pie_embed.serving.responses import ApiError, json_response
 

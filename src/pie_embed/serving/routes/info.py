@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from pie_embed.serving import schemas
+import pie_embed.serving.schemas as schemas
 from pie_embed.serving.dependencies import State, error_responses
 
 router = APIRouter()

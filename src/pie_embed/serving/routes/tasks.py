@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from pie_embed.serving import schemas
+import pie_embed.serving.schemas as schemas
 from pie_embed.serving.dependencies import (
     BODY_ERRORS,
     State,
@@ -16,7 +16,6 @@ from pie_embed.serving.dependencies import (
     usage,
 )
 from pie_embed.serving.responses import ApiError, json_response
-from pie_embed.tools.retrieve import few_shot_prompt
 
 router = APIRouter()
 
@@ -51,11 +50,8 @@ async def retrieve(body: schemas.RetrieveRequest, http: Request, state: State) -
     texts = read_inputs(state, body.input, "/v1/retrieve")
     encoded = await embed_texts(state, http, batcher, texts, "/v1/retrieve")
     found = await run_after(state, http, texts, index.demonstrations, encoded.vectors, body.k)
-    field, input_field = str(index.settings["field"]), str(index.settings["input_field"])
     data = []
     for i, (text, demos) in enumerate(zip(texts, found, strict=True)):
-        prompt = None
-        if body.prompt:
-            prompt = few_shot_prompt({field: text}, demos, field=field, input_field=input_field)
+        prompt = index.prompt(text, demos) if body.prompt else None
         data.append({"index": i, "query": text, "demonstrations": [vars(d) for d in demos], "prompt": prompt})
     return json_response({"object": "list", "data": data, "model": model, "usage": usage(encoded)})

@@ -1,4 +1,4 @@
-"""Streaming `pie embed` into shards: same vectors as one call, duplicates embedded once, resumable."""
+"""The embedding job into a folder of shards: vectors as one call, repeats embedded once, resumable."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pie_embed import InstructionEmbedder
 from pie_embed.data.checksums import texts_sha256
 from pie_embed.data.embeddings import read_embeddings
 from pie_embed.data.shards import ShardFolder
-from pie_embed.embedding.stream import embed_stream
+from pie_embed.embedding.job import embed_to
 from pie_embed.errors import DataError
 
 PIE = str(Path(sys.executable).with_name("pie"))
@@ -32,8 +32,8 @@ def write_input(path: Path, rows: int, distinct: int) -> list[str]:
 def test_shards_hold_the_same_vectors_as_one_call(tiny_encoder_dir: Path, tmp_path: Path) -> None:
     texts = write_input(tmp_path / "in.jsonl", 230, 90)
     embedder = InstructionEmbedder(str(tiny_encoder_dir))
-    result = embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "out", shard_rows=50)
-    assert (result.rows, result.shards, result.resumed_shards) == (230, 5, 0)
+    result = embed_to(tmp_path / "in.jsonl", tmp_path / "out", embedder, folder=True, shard_rows=50)
+    assert (result.rows, result.parts, result.resumed_parts) == (230, 5, 0)
     assert result.embedded == 90 and result.copied == 230 - 90 - 0  # every repeat after shard 0 is copied
     vectors, manifest = read_embeddings(tmp_path / "out")
     np.testing.assert_allclose(vectors, embedder.encode(texts), atol=1e-5)
@@ -46,7 +46,7 @@ def test_resume_recomputes_nothing_and_ends_identical(
 ) -> None:
     write_input(tmp_path / "in.jsonl", 230, 200)
     embedder = InstructionEmbedder(str(tiny_encoder_dir))
-    embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "whole", shard_rows=50)
+    embed_to(tmp_path / "in.jsonl", tmp_path / "whole", embedder, folder=True, shard_rows=50)
 
     calls = {"n": 0}
     real_encode = embedder.encode_with_stats
@@ -59,18 +59,20 @@ def test_resume_recomputes_nothing_and_ends_identical(
 
     monkeypatch.setattr(embedder, "encode_with_stats", crash_on_third_shard)
     with pytest.raises(KeyboardInterrupt):
-        embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "cut", shard_rows=50)
+        embed_to(tmp_path / "in.jsonl", tmp_path / "cut", embedder, folder=True, shard_rows=50)
     assert sorted(ShardFolder(tmp_path / "cut").done()) == [0, 1]
     with pytest.raises(DataError, match="not finished"):
         read_embeddings(tmp_path / "cut")
     with pytest.raises(DataError, match="pass --resume"):
-        embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "cut", shard_rows=50)
+        embed_to(tmp_path / "in.jsonl", tmp_path / "cut", embedder, folder=True, shard_rows=50)
     with pytest.raises(DataError, match=r"other settings \(shard_rows: 50 -> 60\)"):
-        embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "cut", shard_rows=60, resume=True)
+        embed_to(tmp_path / "in.jsonl", tmp_path / "cut", embedder, folder=True, shard_rows=60, resume=True)
 
     monkeypatch.setattr(embedder, "encode", real_encode)
-    resumed = embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "cut", shard_rows=50, resume=True)
-    assert resumed.resumed_shards == 2 and resumed.shards == 5
+    resumed = embed_to(
+        tmp_path / "in.jsonl", tmp_path / "cut", embedder, folder=True, shard_rows=50, resume=True
+    )
+    assert resumed.resumed_parts == 2 and resumed.parts == 5
     for name in sorted(os.listdir(tmp_path / "whole")):
         if name.endswith(".npy"):
             assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "cut" / name).read_bytes()
@@ -111,7 +113,7 @@ def test_tools_take_a_shard_folder_as_embeddings(tiny_encoder_dir: Path, tmp_pat
 
     texts = write_input(tmp_path / "in.jsonl", 120, 120)
     embedder = InstructionEmbedder(str(tiny_encoder_dir))
-    embed_stream(embedder, tmp_path / "in.jsonl", tmp_path / "out", shard_rows=50)
+    embed_to(tmp_path / "in.jsonl", tmp_path / "out", embedder, folder=True, shard_rows=50)
     data = embed_dataset(tmp_path / "in.jsonl", embeddings=tmp_path / "out")
     np.testing.assert_allclose(data.vectors, embedder.encode(texts), atol=1e-5)
 
