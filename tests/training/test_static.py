@@ -165,8 +165,10 @@ def test_make_encoder_and_tools_take_a_static_folder(
 ) -> None:
     from pie_embed.tools.select import select_file
 
-    encoder = make_encoder(EmbedderConfig(model=str(built[1])), engine="ray")  # no actors for a table
+    encoder = make_encoder(EmbedderConfig(model=str(built[1])))
     assert isinstance(encoder, StaticEncoder)
+    with pytest.raises(ConfigError, match="static model: it embeds faster than Ray starts"):
+        make_encoder(EmbedderConfig(model=str(built[1])), engine="ray")  # no actors for a table
     data = tmp_path / "d.jsonl"
     data.write_text("".join(json.dumps({"instruction": t}) + "\n" for t in TEXTS))
     result = select_file(data, 4, embedder=encoder, label_tasks=False)

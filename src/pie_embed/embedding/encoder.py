@@ -25,12 +25,18 @@ def make_encoder(
 ) -> TextEncoder:
     """The :class:`InstructionEmbedder` ``config`` describes for the local engine, or a ``RayEncoder``
     whose ``workers`` actors each build one (on ``address``'s cluster); a static model (``pie-static``)
-    is a ``StaticEncoder`` whatever the engine."""
+    is a ``StaticEncoder``, in this process only."""
     from pie_embed.embedding.static import StaticEncoder, is_static_model
 
+    check_engine(engine)
     if is_static_model(config.model):  # a table lookup: no engine or worker pool is worth starting
+        if engine == "ray":
+            raise ConfigError(
+                f"{config.model} is a static model: it embeds faster than Ray starts its workers; "
+                "leave out --engine ray"
+            )
         return StaticEncoder(config.model, normalize=config.normalize)
-    if check_engine(engine) == "ray":
+    if engine == "ray":
         from pie_embed.embedding.ray_engine import RayEncoder
 
         return RayEncoder(config, workers=workers, address=address)
