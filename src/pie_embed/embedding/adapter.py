@@ -4,18 +4,15 @@ encoder of your own), so that every job, tool and the server take it."""
 from __future__ import annotations
 
 import hashlib
-import time
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from pie_embed.data.text import checked_texts
-from pie_embed.embedding.protocol import TextEncoder
+from pie_embed.embedding.protocol import EncoderBase
 from pie_embed.embedding.stats import EncodeStats
 
 
-class EncoderAdapter(TextEncoder):
+class EncoderAdapter(EncoderBase):
     """Wraps ``model``, whose ``encode(texts, batch_size=, show_progress_bar=, normalize_embeddings=)``
     does the work.
 
@@ -62,22 +59,14 @@ class EncoderAdapter(TextEncoder):
             "precision": "the model's own",
         }
 
-    def encode_with_stats(
-        self,
-        texts: Sequence[str],
-        batch_size: int | None = None,
-        show_progress_bar: bool | None = None,
-        normalize_embeddings: bool | None = None,
+    def _embed(
+        self, texts: list[str], batch_size: int | None, show_progress: bool | None, normalize: bool
     ) -> tuple[np.ndarray, EncodeStats]:
-        started = time.perf_counter()
-        checked = checked_texts(texts)
-        options: dict[str, Any] = {"show_progress_bar": bool(show_progress_bar)}
+        options: dict[str, Any] = {
+            "show_progress_bar": bool(show_progress),
+            "normalize_embeddings": normalize,
+        }
         if batch_size is not None:
             options["batch_size"] = batch_size
-        normalize = self.normalize if normalize_embeddings is None else normalize_embeddings
-        if not checked:
-            return np.zeros((0, self.dimension), np.float32), EncodeStats()
-        found = self.model.encode(checked, normalize_embeddings=normalize, **options)
-        vectors = np.asarray(found, np.float32)
-        stats = EncodeStats(len(checked), len(set(checked)), 0, 1, time.perf_counter() - started, [])
-        return vectors, stats
+        vectors = np.asarray(self.model.encode(texts, **options), np.float32)
+        return vectors, EncodeStats(len(texts), len(set(texts)), 0, 1)

@@ -7,8 +7,6 @@ import dataclasses
 import hashlib
 import logging
 import sys
-import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pie_embed.data.text import checked_text
 from pie_embed.embedding.compile import COMPILE_MIN_TEXTS, compile_model, large_input
 from pie_embed.embedding.config import DEFAULTS, EmbedderConfig
 from pie_embed.embedding.memory import release_free_memory
@@ -25,9 +22,9 @@ from pie_embed.embedding.models import LoadedModel, load_model
 from pie_embed.embedding.pooling import NEEDS_ALL_LAYERS, PoolingBatch, check_pooling, pool
 from pie_embed.embedding.precision import quantize_int8, resolve_precision
 from pie_embed.embedding.prompts import PromptTemplate, get_prompt
-from pie_embed.embedding.protocol import TextEncoder
+from pie_embed.embedding.protocol import EncoderBase
 from pie_embed.embedding.stats import EncodeStats
-from pie_embed.errors import ConfigError, DataError
+from pie_embed.errors import ConfigError
 from pie_embed.progress import progress_bar
 
 logger = logging.getLogger(__name__)
@@ -52,7 +49,7 @@ class EncodedText:
     truncated: bool
 
 
-class InstructionEmbedder(TextEncoder):
+class InstructionEmbedder(EncoderBase):
     """Embeds instructions with a transformer, an optional prompt template and a pooling strategy.
 
     >>> embedder = InstructionEmbedder()  # all-MiniLM-L6-v2, no prompt, its own (mean) pooling
@@ -302,27 +299,13 @@ class InstructionEmbedder(TextEncoder):
                 batches.append([i])
         return batches
 
-    def encode_with_stats(
-        self,
-        texts: Sequence[str],
-        batch_size: int | None = None,
-        show_progress_bar: bool | None = None,
-        normalize_embeddings: bool | None = None,
+    def _embed(
+        self, texts: list[str], batch_size: int | None, show_progress: bool | None, normalize: bool
     ) -> tuple[np.ndarray, EncodeStats]:
-        """:meth:`encode` for a list of texts, with what the call did (tokens per text, truncations, ...)."""
-        if isinstance(texts, str):
-            raise ConfigError("encode_with_stats() takes a list of texts; encode() also takes one string")
-        batch_size = self.batch_size if batch_size is None else batch_size
-        if batch_size < 1:
-            raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
-        normalize = self.normalize if normalize_embeddings is None else normalize_embeddings
-        started = time.perf_counter()
-        instructions = []
-        for i, text in enumerate(texts):
-            prepared = self.prompt.prepare(checked_text(text, i))
-            if not prepared:
-                raise DataError(f"text {i} is an empty instruction")
-            instructions.append(prepared)
+        """The transformer's vectors: each text inside the prompt, length-bucketed batches, duplicates
+        embedded once; the stats hold tokens per text and truncations."""
+        size = batch_size or self.batch_size
+        instructions = [self.prompt.prepare(text) for text in texts]
         # Duplicates are embedded once and copied back to every position they occur at.
         unique = list(dict.fromkeys(instructions))
         position = {text: i for i, text in enumerate(unique)}
@@ -330,10 +313,10 @@ class InstructionEmbedder(TextEncoder):
         if self.torch_compile or (self.torch_compile is None and len(unique) >= COMPILE_MIN_TEXTS):
             self.use_compile()
         encoded = self._tokenize(unique) if unique else []
-        batches = self._length_buckets([len(e.input_ids) for e in encoded], batch_size)
-        if show_progress_bar is None:
-            show_progress_bar = len(encoded) >= PROGRESS_THRESHOLD and sys.stderr.isatty()
-        with progress_bar(len(encoded), f"embedding with {self.loaded.name}", show_progress_bar) as advance:
+        batches = self._length_buckets([len(e.input_ids) for e in encoded], size)
+        if show_progress is None:
+            show_progress = len(encoded) >= PROGRESS_THRESHOLD and sys.stderr.isatty()
+        with progress_bar(len(encoded), f"embedding with {self.loaded.name}", show_progress) as advance:
             for number, index in enumerate(batches, start=1):
                 batch = self._collate([encoded[i] for i in index])
                 vectors[index] = self._forward(batch, normalize).cpu().numpy()
@@ -345,12 +328,6 @@ class InstructionEmbedder(TextEncoder):
             logger.warning(
                 "%d of %d texts were truncated to %d tokens", truncated, len(encoded), self.max_length
             )
-        stats = EncodeStats(
-            len(instructions),
-            len(unique),
-            truncated,
-            len(batches),
-            time.perf_counter() - started,
-            [len(encoded[position[text]].input_ids) for text in instructions],
-        )
-        return (vectors[[position[text] for text in instructions]] if unique else vectors), stats
+        tokens = [len(encoded[position[text]].input_ids) for text in instructions]
+        stats = EncodeStats(len(instructions), len(unique), truncated, len(batches), 0.0, tokens)
+        return vectors[[position[text] for text in instructions]], stats

@@ -10,17 +10,14 @@ machine and the actors form a local worker pool.
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from pie_embed.data.text import checked_texts
 from pie_embed.embedding.compile import large_input
 from pie_embed.embedding.config import EmbedderConfig
 from pie_embed.embedding.embedder import InstructionEmbedder
-from pie_embed.embedding.protocol import TextEncoder
+from pie_embed.embedding.protocol import EncoderBase
 from pie_embed.embedding.stats import EncodeStats
 from pie_embed.errors import ConfigError, DataError, MissingExtraError
 
@@ -48,7 +45,7 @@ def _import_ray() -> Any:
     return ray
 
 
-class RayEncoder(TextEncoder):
+class RayEncoder(EncoderBase):
     """An :class:`InstructionEmbedder` spread over ``workers`` Ray actors (this machine's Ray, or a
     cluster's with ``address``). Every job and tool takes it wherever it takes an encoder: ``pie embed``,
     `pie select` and `pie correlate` with ``--engine ray``."""
@@ -69,6 +66,7 @@ class RayEncoder(TextEncoder):
         self.address = address
         self.block_rows = block_rows
         self.embedder = InstructionEmbedder.from_config(config)  # describes the vectors
+        self.normalize = self.embedder.normalize
         self._actors: list[Any] = []
 
     @property
@@ -109,38 +107,29 @@ class RayEncoder(TextEncoder):
             self._actors = [actor.remote(self.config, threads) for _ in range(self.workers)]
         return self._actors
 
-    def encode_with_stats(
-        self,
-        texts: Sequence[str],
-        batch_size: int | None = None,
-        show_progress_bar: bool | None = None,
-        normalize_embeddings: bool | None = None,
+    def _embed(
+        self, texts: list[str], batch_size: int | None, show_progress: bool | None, normalize: bool
     ) -> tuple[np.ndarray, EncodeStats]:
-        """Vectors of ``texts`` in input order, float32 [n, dimension]. ``batch_size`` applies inside each
-        actor; the actors normalize as their settings say."""
-        if normalize_embeddings is not None and normalize_embeddings != self.embedder.normalize:
+        """The texts in blocks of ``block_rows``, spread over the actors; ``batch_size`` applies inside
+        each actor, which normalizes as its settings say."""
+        if normalize != self.embedder.normalize:
             raise ConfigError("the Ray actors normalize as their settings say: set normalize there")
-        started = time.perf_counter()
-        checked = checked_texts(texts)
-        if not checked:
-            return np.zeros((0, self.dimension), np.float32), EncodeStats()
         from ray.util import ActorPool
 
-        blocks = [
-            checked[start : start + self.block_rows] for start in range(0, len(checked), self.block_rows)
-        ]
-        pool = ActorPool(self._pool())
-        found = list(pool.map(lambda actor, block: actor.encode.remote(block, batch_size), blocks))
+        size = self.block_rows
+        blocks = [texts[start : start + size] for start in range(0, len(texts), size)]
+        found = list(
+            ActorPool(self._pool()).map(lambda actor, block: actor.encode.remote(block, batch_size), blocks)
+        )
         vectors = np.concatenate([np.asarray(v, np.float32) for v, _ in found])
-        if len(vectors) != len(checked):
-            raise DataError(f"ray returned {len(vectors)} vectors for {len(checked)} texts")
+        if len(vectors) != len(texts):
+            raise DataError(f"ray returned {len(vectors)} vectors for {len(texts)} texts")
         parts = [stats for _, stats in found]
         stats = EncodeStats(
-            count=len(checked),
+            count=len(texts),
             unique=sum(s.unique for s in parts),
             truncated=sum(s.truncated for s in parts),
             batches=sum(s.batches for s in parts),
-            seconds=time.perf_counter() - started,
             tokens=[n for s in parts for n in s.tokens],
         )
         return vectors, stats

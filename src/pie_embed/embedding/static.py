@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from itertools import chain
 from pathlib import Path
@@ -22,8 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from pie_embed.data.text import checked_texts
-from pie_embed.embedding.protocol import TextEncoder
+from pie_embed.embedding.protocol import EncoderBase
 from pie_embed.embedding.shipped import CARD_KEY, file_digest, shipped_data_path
 from pie_embed.embedding.stats import EncodeStats
 from pie_embed.errors import ConfigError, MissingExtraError, ModelNotFoundError
@@ -219,7 +216,7 @@ def require_model2vec() -> Any:
     return model2vec
 
 
-class StaticEncoder(TextEncoder):
+class StaticEncoder(EncoderBase):
     """Texts in, the mean of their tokens' static vectors out (unit length by default).
 
     >>> encoder = StaticEncoder("pie-static")  # shipped in the package
@@ -284,24 +281,15 @@ class StaticEncoder(TextEncoder):
             "precision": "fp32",
         }
 
-    def encode_with_stats(
-        self,
-        texts: Sequence[str],
-        batch_size: int | None = None,
-        show_progress_bar: bool | None = None,
-        normalize_embeddings: bool | None = None,
+    def _embed(
+        self, texts: list[str], batch_size: int | None, show_progress: bool | None, normalize: bool
     ) -> tuple[np.ndarray, EncodeStats]:
-        """:meth:`encode` for a list of texts, with what the call did (tokens per text, truncations)."""
-        started = time.perf_counter()
-        if batch_size is not None and batch_size < 1:
-            raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
-        texts = checked_texts(texts)
+        """The mean of each text's token rows, ``batch_size`` texts per tokenizer call."""
         size = batch_size or DEFAULT_BATCH
-        normalize = self.normalize if normalize_embeddings is None else normalize_embeddings
         vectors = np.zeros((len(texts), self.dimension), np.float32)
         tokens: list[int] = []
         truncated = 0
-        with progress_bar(len(texts), "embedding", bool(show_progress_bar)) as advance:
+        with progress_bar(len(texts), "embedding", bool(show_progress)) as advance:
             for start in range(0, len(texts), size):
                 batch = texts[start : start + size]
                 vectors[start : start + len(batch)], counts, cut = self._mean_rows(batch)
@@ -310,9 +298,9 @@ class StaticEncoder(TextEncoder):
                 advance(len(batch))
         if normalize:
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-32
-        seconds = time.perf_counter() - started
-        stats = EncodeStats(len(texts), len(set(texts)), truncated, -(-len(texts) // size), seconds, tokens)
-        return vectors, stats
+        return vectors, EncodeStats(
+            len(texts), len(set(texts)), truncated, -(-len(texts) // size), 0.0, tokens
+        )
 
     def _mean_rows(self, texts: list[str]) -> tuple[np.ndarray, list[int], int]:
         """The mean of each text's token rows, its token count and how many texts were cut. Reads a
