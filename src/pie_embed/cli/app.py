@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -29,16 +29,6 @@ app = typer.Typer(
 # Outside a terminal (logs, pipes) rich would wrap the results table at 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True)
-
-ModelOption = Annotated[str, typer.Option("--model", "-m", help="Alias, local directory or HF id.")]
-FastOption = Annotated[
-    bool,
-    typer.Option(
-        "--fast",
-        help="On large inputs (50k rows or more) use the static tier pie-static instead of the default "
-        "model; the choice is printed. A model named with -m is kept.",
-    ),
-]
 
 
 def data_source(
@@ -83,53 +73,6 @@ def fast_choice(model: str, sources: list[InstructionSource], max_rows: int | No
     chosen, reason = fast_model(model, DEFAULTS.model, rows)
     console.print(reason, highlight=False)
     return chosen
-
-
-PromptOption = Annotated[
-    str | None,
-    typer.Option(
-        "--prompt",
-        "-p",
-        help="Preset (none, pie, pie-short, prompteol, pie-mask) or template. Default: the model's own "
-        "(recorded by pie train), else none.",
-    ),
-]
-PoolingOption = Annotated[
-    str | None,
-    typer.Option("--pooling", help="cls, mean, last, last-2, last-2-norm, last-and-first, mid, mask."),
-]
-BatchOption = Annotated[int, typer.Option("--batch-size", "-b", min=1)]
-FieldOption = Annotated[str, typer.Option("--field", help="Column holding the instruction.")]
-InputFieldOption = Annotated[str, typer.Option("--input-field", help="Column holding the input.")]
-LabelFieldOption = Annotated[str, typer.Option("--label-field", help="Column holding the label.")]
-JoinOption = Annotated[
-    str,
-    typer.Option(
-        "--join",
-        help="How the input joins the instruction: none, newline, space or a template with {instruction} "
-        "and {input}.",
-    ),
-]
-SplitOption = Annotated[str | None, typer.Option("--split", help="Split of a saved DatasetDict.")]
-PrecisionOption = Annotated[
-    str,
-    typer.Option(
-        "--precision",
-        help="auto (bf16 where the CPU has AMX/AVX512-BF16, else fp32; PIE_PRECISION overrides), fp32, "
-        "bf16, or int8 (dynamically quantised linear layers: 2.5x fp32 on AVX2 kernels, 4.3x with AVX-512 "
-        "VNNI; ICT/IIS within 0.01 but dev-panel mean -0.025).",
-    ),
-]
-EngineOption = Annotated[
-    str, typer.Option("--engine", help="local, or ray (Ray Data; a local Ray unless --ray-address).")
-]
-WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="Model actors for --engine ray.")]
-RayAddressOption = Annotated[
-    str | None, typer.Option("--ray-address", help="Ray cluster to run on, e.g. ray://head:10001.")
-]
-InstructionOnlyOption = Annotated[
-    bool, typer.Option("--instruction-only", help="Mean pooling over the instruction's own tokens only.")
-]
 
 
 def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:

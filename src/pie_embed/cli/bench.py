@@ -7,13 +7,8 @@ from typing import Annotated
 
 import typer
 
-from pie_embed.cli.app import (
-    BatchOption,
-    InstructionOnlyOption,
-    app,
-    console,
-    friendly_errors,
-)
+from pie_embed.cli import options
+from pie_embed.cli.app import app, console, friendly_errors
 from pie_embed.embedding.config import DEFAULTS
 
 DOWNSTREAM_PANEL = "Downstream benchmarks (--downstream)"
@@ -68,8 +63,8 @@ def bench(
             "~/.local/share/pie_embed/generalization.",
         ),
     ] = None,
-    batch_size: BatchOption = DEFAULTS.batch_size,
-    instruction_only: InstructionOnlyOption = False,
+    batch_size: options.Batch = DEFAULTS.batch_size,
+    instruction_only: options.InstructionOnly = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute embeddings.")] = False,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")] = None,
     precision: Annotated[

@@ -7,27 +7,8 @@ from typing import Annotated
 
 import typer
 
-from pie_embed.cli.app import (
-    BatchOption,
-    EngineOption,
-    FastOption,
-    FieldOption,
-    InputFieldOption,
-    InstructionOnlyOption,
-    JoinOption,
-    ModelOption,
-    PoolingOption,
-    PrecisionOption,
-    PromptOption,
-    RayAddressOption,
-    SplitOption,
-    WorkersOption,
-    app,
-    console,
-    data_source,
-    fast_choice,
-    friendly_errors,
-)
+from pie_embed.cli import options
+from pie_embed.cli.app import app, console, data_source, fast_choice, friendly_errors
 from pie_embed.embedding.config import DEFAULTS
 
 
@@ -47,29 +28,29 @@ def embed(
     shards: Annotated[
         bool, typer.Option("--shards", help="Write a folder of shards, whatever the output's name.")
     ] = False,
-    model: ModelOption = DEFAULTS.model,
-    fast: FastOption = False,
-    prompt: PromptOption = None,
-    pooling: PoolingOption = None,
-    field: FieldOption = "instruction",
-    input_field: InputFieldOption = "input",
-    join: JoinOption = "none",
-    split: SplitOption = None,
-    batch_size: BatchOption = DEFAULTS.batch_size,
-    instruction_only: InstructionOnlyOption = False,
+    model: options.Model = DEFAULTS.model,
+    fast: options.Fast = False,
+    prompt: options.Prompt = None,
+    pooling: options.Pooling = None,
+    field: options.Field = "instruction",
+    input_field: options.InputField = "input",
+    join: options.Join = "none",
+    split: options.Split = None,
+    batch_size: options.Batch = DEFAULTS.batch_size,
+    instruction_only: options.InstructionOnly = False,
     no_normalize: Annotated[
         bool, typer.Option("--no-normalize", help="Keep raw (unnormalized) vectors.")
     ] = False,
-    precision: PrecisionOption = DEFAULTS.precision,
+    precision: options.Precision = DEFAULTS.precision,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue an interrupted run into the same folder.")
     ] = False,
     shard_rows: Annotated[
         int, typer.Option("--shard-rows", min=1, help="Rows per shard (folder output).")
     ] = 10_000,
-    engine: EngineOption = "local",
-    workers: WorkersOption = 1,
-    ray_address: RayAddressOption = None,
+    engine: options.Engine = "local",
+    workers: options.Workers = 1,
+    ray_address: options.RayAddress = None,
     torch_compile: Annotated[
         bool | None,
         typer.Option(

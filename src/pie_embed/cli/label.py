@@ -7,17 +7,8 @@ from typing import Annotated
 
 import typer
 
-from pie_embed.cli.app import (
-    BatchOption,
-    FieldOption,
-    InputFieldOption,
-    LabelFieldOption,
-    SplitOption,
-    app,
-    console,
-    data_source,
-    friendly_errors,
-)
+from pie_embed.cli import options
+from pie_embed.cli.app import app, console, data_source, friendly_errors
 
 
 @app.command()
@@ -38,9 +29,9 @@ def label(
     ieb_format: Annotated[
         bool, typer.Option("--ieb-format", help="Write an IEB-style benchmark: {label: {number, samples}}.")
     ] = False,
-    field: FieldOption = "instruction",
-    input_field: InputFieldOption = "input",
-    split: SplitOption = None,
+    field: options.Field = "instruction",
+    input_field: options.InputField = "input",
+    split: options.Split = None,
     min_count: Annotated[
         int, typer.Option("--min-count", min=1, help="Leave out labels with fewer instructions.")
     ] = 1,
@@ -72,8 +63,8 @@ def label(
             help="Label this gold file (IEB label dict, IIS pairs, labeled JSONL) and score agreement.",
         ),
     ] = None,
-    label_field: LabelFieldOption = "label",
-    batch_size: BatchOption = 256,
+    label_field: options.LabelField = "label",
+    batch_size: options.Batch = 256,
     n_process: Annotated[int, typer.Option("--n-process", min=1, help="spaCy worker processes.")] = 1,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not reuse or keep labels on disk.")

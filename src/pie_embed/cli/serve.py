@@ -8,15 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pie_embed.cli.app import (
-    ModelOption,
-    PoolingOption,
-    PrecisionOption,
-    PromptOption,
-    app,
-    err_console,
-    friendly_errors,
-)
+from pie_embed.cli import options
+from pie_embed.cli.app import app, err_console, friendly_errors
 from pie_embed.embedding.config import DEFAULTS
 
 if TYPE_CHECKING:
@@ -46,10 +39,10 @@ def _announce(url: str, state: ServingState) -> None:
 @app.command()
 @friendly_errors
 def serve(
-    model: ModelOption = DEFAULTS.model,
-    prompt: PromptOption = None,
-    pooling: PoolingOption = None,
-    precision: PrecisionOption = DEFAULTS.precision,
+    model: options.Model = DEFAULTS.model,
+    prompt: options.Prompt = None,
+    pooling: options.Pooling = None,
+    precision: options.Precision = DEFAULTS.precision,
     index: Annotated[
         Path | None, typer.Option("--index", help="A `pie index build` folder served by /v1/retrieve.")
     ] = None,

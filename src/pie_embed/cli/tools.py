@@ -9,27 +9,8 @@ from typing import Annotated
 
 import typer
 
-from pie_embed.cli.app import (
-    BatchOption,
-    EngineOption,
-    FastOption,
-    FieldOption,
-    InputFieldOption,
-    JoinOption,
-    LabelFieldOption,
-    ModelOption,
-    PoolingOption,
-    PromptOption,
-    RayAddressOption,
-    SplitOption,
-    WorkersOption,
-    app,
-    console,
-    data_source,
-    fast_choice,
-    friendly_errors,
-    model_encoder,
-)
+from pie_embed.cli import options
+from pie_embed.cli.app import app, console, data_source, fast_choice, friendly_errors, model_encoder
 from pie_embed.embedding.config import DEFAULTS
 
 index_app = typer.Typer(help="Demonstration indexes for `pie retrieve`.", no_args_is_help=True)
@@ -80,18 +61,18 @@ def select(
         bool, typer.Option("--no-labels", help="Skip the task coverage (pie label).")
     ] = False,
     embeddings: EmbeddingsOption = None,
-    model: ModelOption = DEFAULTS.model,
-    fast: FastOption = False,
-    prompt: PromptOption = None,
-    pooling: PoolingOption = None,
-    field: FieldOption = "instruction",
-    input_field: InputFieldOption = "input",
-    join: JoinOption = "none",
-    split: SplitOption = None,
+    model: options.Model = DEFAULTS.model,
+    fast: options.Fast = False,
+    prompt: options.Prompt = None,
+    pooling: options.Pooling = None,
+    field: options.Field = "instruction",
+    input_field: options.InputField = "input",
+    join: options.Join = "none",
+    split: options.Split = None,
     seed: SeedOption = 0,
-    engine: EngineOption = "local",
-    workers: WorkersOption = 1,
-    ray_address: RayAddressOption = None,
+    engine: options.Engine = "local",
+    workers: options.Workers = 1,
+    ray_address: options.RayAddress = None,
 ) -> None:
     """Select N instructions (data selection; on a test set, test-set compression)."""
     from pie_embed.tools.select import select_file
@@ -136,16 +117,16 @@ def index_build(
         Path, typer.Argument(help="Demonstration pool: JSON, JSONL, CSV, Parquet or HF dataset.")
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Index folder to write.")],
-    model: ModelOption = DEFAULTS.model,
-    prompt: PromptOption = None,
-    pooling: PoolingOption = None,
-    field: FieldOption = "instruction",
-    input_field: InputFieldOption = "input",
-    join: JoinOption = "none",
+    model: options.Model = DEFAULTS.model,
+    prompt: options.Prompt = None,
+    pooling: options.Pooling = None,
+    field: options.Field = "instruction",
+    input_field: options.InputField = "input",
+    join: options.Join = "none",
     exact_below: Annotated[
         int, typer.Option("--exact-below", help="Exact search below this many rows, faiss HNSW above.")
     ] = 50_000,
-    batch_size: BatchOption = DEFAULTS.batch_size,
+    batch_size: options.Batch = DEFAULTS.batch_size,
 ) -> None:
     """Embed a pool of demonstrations and save a neighbour index over it."""
     from pie_embed.tools.retrieve import DemonstrationIndex
@@ -173,8 +154,8 @@ def retrieve(
     prompts: Annotated[
         Path | None, typer.Option("--prompts", help="Also write the few-shot prompts as text, one per query.")
     ] = None,
-    field: FieldOption = "instruction",
-    input_field: InputFieldOption = "input",
+    field: options.Field = "instruction",
+    input_field: options.InputField = "input",
     output_field: Annotated[
         str, typer.Option("--output-field", help="Demonstrations' answer column.")
     ] = "output",
@@ -206,15 +187,15 @@ def correlate(
         int | None,
         typer.Option("--max-rows", min=1, help="Seeded sample of at most this many rows per dataset."),
     ] = None,
-    model: ModelOption = DEFAULTS.model,
-    fast: FastOption = False,
-    prompt: PromptOption = None,
-    pooling: PoolingOption = None,
-    field: FieldOption = "instruction",
+    model: options.Model = DEFAULTS.model,
+    fast: options.Fast = False,
+    prompt: options.Prompt = None,
+    pooling: options.Pooling = None,
+    field: options.Field = "instruction",
     seed: SeedOption = 0,
-    engine: EngineOption = "local",
-    workers: WorkersOption = 1,
-    ray_address: RayAddressOption = None,
+    engine: options.Engine = "local",
+    workers: options.Workers = 1,
+    ray_address: options.RayAddress = None,
 ) -> None:
     """Task correlation between datasets: Wasserstein distance and coverage matrices with heatmaps."""
     from pie_embed.tools.correlate import correlate_files
@@ -254,11 +235,11 @@ def identify(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write JSONL instead of a table.")
     ] = None,
-    model: ModelOption = DEFAULTS.model,
-    prompt: PromptOption = None,
-    pooling: PoolingOption = None,
-    field: FieldOption = "instruction",
-    label_field: LabelFieldOption = "label",
+    model: options.Model = DEFAULTS.model,
+    prompt: options.Prompt = None,
+    pooling: options.Pooling = None,
+    field: options.Field = "instruction",
+    label_field: options.LabelField = "label",
 ) -> None:
     """The task label of each instruction and the nearest known tasks."""
     from pie_embed.data.records import write_records
@@ -298,12 +279,12 @@ def task_map(
         int, typer.Option("--max-points", min=3, help="Seeded sample above this.")
     ] = 20_000,
     embeddings: EmbeddingsOption = None,
-    model: ModelOption = DEFAULTS.model,
-    fast: FastOption = False,
-    prompt: PromptOption = None,
-    pooling: PoolingOption = None,
-    field: FieldOption = "instruction",
-    label_field: LabelFieldOption = "label",
+    model: options.Model = DEFAULTS.model,
+    fast: options.Fast = False,
+    prompt: options.Prompt = None,
+    pooling: options.Pooling = None,
+    field: options.Field = "instruction",
+    label_field: options.LabelField = "label",
     seed: SeedOption = 0,
 ) -> None:
     """A 2-D task map of a dataset as interactive HTML and PNG."""

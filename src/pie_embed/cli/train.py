@@ -8,16 +8,8 @@ from typing import Annotated
 
 import typer
 
-from pie_embed.cli.app import (
-    BatchOption,
-    FieldOption,
-    LabelFieldOption,
-    ModelOption,
-    app,
-    console,
-    data_source,
-    friendly_errors,
-)
+from pie_embed.cli import options
+from pie_embed.cli.app import app, console, data_source, friendly_errors
 from pie_embed.embedding.config import DEFAULTS
 
 
@@ -51,7 +43,7 @@ def train(
             "$PIE_DATA, else ~/.local/share/pie_embed.",
         ),
     ] = None,
-    model: ModelOption = DEFAULTS.model,
+    model: options.Model = DEFAULTS.model,
     prompt: Annotated[
         str, typer.Option("--prompt", "-p", help="Prompt the model is trained (and used) with.")
     ] = "none",
@@ -96,7 +88,7 @@ def train(
     max_examples: Annotated[
         int | None, typer.Option("--max-examples", min=1, help="Cap on training examples.")
     ] = None,
-    batch_size: BatchOption = 64,
+    batch_size: options.Batch = 64,
     learning_rate: Annotated[float, typer.Option("--lr")] = 2e-5,
     temperature: Annotated[float, typer.Option("--temperature")] = 0.05,
     max_length: Annotated[int, typer.Option("--max-length", min=8)] = 128,
@@ -115,8 +107,8 @@ def train(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from the last checkpoint in the output.")
     ] = False,
-    field: FieldOption = "instruction",
-    label_field: LabelFieldOption = "label",
+    field: options.Field = "instruction",
+    label_field: options.LabelField = "label",
 ) -> None:
     """Fine-tune an encoder on task labels (PIE contrastive training), or rebuild a shipped model."""
     from pie_embed.errors import ConfigError
