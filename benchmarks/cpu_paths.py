@@ -24,7 +24,6 @@ where the CPU has it. Cache sizes and clock stay this CPU's: a real AVX2-only CP
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -37,6 +36,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from common import script_parser
 
 from pie_embed import InstructionEmbedder
 from pie_embed.benchmark.ieb import load_ieb
@@ -216,13 +216,9 @@ def markdown(results: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__, "cpu_paths")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--isa", choices=["native", "avx2"], default="native")
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "cpu_paths.json")
-    parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     if args.isa == "avx2" and os.environ.get("ATEN_CPU_CAPABILITY") != "avx2":
         command = [

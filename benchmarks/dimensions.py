@@ -9,9 +9,10 @@ built) at each truncation; vectors come from the embedding cache when `pie bench
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
+
+from common import script_parser
 
 from pie_embed import InstructionEmbedder
 from pie_embed.benchmark.ieb import load_ieb
@@ -61,12 +62,8 @@ def markdown(rows: list[dict[str, object]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__, "dimensions")
     parser.add_argument("--models", nargs="+", default=["default", "pie-minilm"])
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "dimensions.json")
-    parser.add_argument("--markdown", action="store_true", help="Print the table from --json and stop.")
     args = parser.parse_args()
     if not args.markdown:
         args.json.write_text(json.dumps({**measure(args.models), "machine": machine_info()}, indent=2) + "\n")

@@ -9,17 +9,16 @@ Only the conditions and LLMs that every run has are pooled; each run's own table
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+
+from common import script_parser
 
 from pie_embed.downstream.icl import ICLResult, pool_results
 from pie_embed.downstream.report import icl_precision_rows, icl_rows, markdown_table
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__)
     parser.add_argument("runs", nargs="+", type=Path, help="run folders (or icl.json files)")
     args = parser.parse_args()
     pooled = pool_results([ICLResult.load(run) for run in args.runs])

@@ -14,7 +14,6 @@ are skipped, so the script can be stopped and rerun.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -22,11 +21,10 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pie_embed.benchmark.machine import machine_info
+from common import run_missing, saved_rows, script_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
@@ -119,35 +117,6 @@ def measure(rows: int, engine: str, limit_s: float) -> dict[str, Any]:
     }
 
 
-def _names(row: dict[str, Any], case: dict[str, Any]) -> bool:
-    return all(row.get(key) == value for key, value in case.items())
-
-
-def run_missing(
-    json_path: Path, cases: list[dict[str, Any]], run: Callable[[dict[str, Any]], dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The rows of ``json_path`` after measuring every case (the fields that name a row) that has no
-    successful row (``status`` 0) there yet; the file is rewritten after each row, so a stopped run
-    resumes. Each row gets the date and the machine it was measured on."""
-    results = json.loads(json_path.read_text()) if json_path.exists() else []
-    for case in cases:
-        if any(_names(row, case) and row["status"] == 0 for row in results):
-            continue
-        row = {**run(case), "date": time.strftime("%Y-%m-%d"), "machine": machine_info()}
-        results = [r for r in results if not _names(r, case)] + [row]
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(results, indent=2) + "\n")
-        print(json.dumps({k: v for k, v in row.items() if k != "machine"}), flush=True)
-    return results
-
-
-def saved_rows(json_path: Path) -> list[dict[str, Any]]:
-    """The rows a run wrote to ``json_path``, or a one-line exit when there are none yet."""
-    if not json_path.exists():
-        raise SystemExit(f"{json_path}: no results yet; run without --markdown first")
-    return json.loads(json_path.read_text())
-
-
 def markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["| rows | engine | time (s) | rows/s | peak RSS (GB) | status |", "|---|---|---|---|---|---|"]
     for r in rows:
@@ -159,14 +128,10 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__, "embed_scale")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--engines", nargs="+", choices=list(ENGINES), default=list(ENGINES))
     parser.add_argument("--limit-s", type=float, default=3600)
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "embed_scale.json")
-    parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     if args.markdown:
         print(markdown(saved_rows(args.json)))

@@ -9,7 +9,6 @@ process's maximum RSS. ARI is at the reference seed 0, with the mean and sd over
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import sys
@@ -17,6 +16,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
+
+from common import script_parser
 
 from pie_embed.benchmark.machine import machine_info
 
@@ -100,14 +101,10 @@ def markdown_table(records: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__, "ieb_grid")
     parser.add_argument("--only", nargs="*", choices=list(GRID), help="groups to run (default: all)")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--no-generalization", action="store_true")
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "ieb_grid.json")
-    parser.add_argument("--markdown", action="store_true", help="print the saved results as a table and exit")
     args = parser.parse_args()
     if args.markdown:
         print(markdown_table(json.loads(args.json.read_text())))

@@ -14,13 +14,14 @@ every other row of the table. Nothing here trains or picks checkpoints on the pa
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from common import script_parser
 
 from pie_embed.benchmark.machine import machine_info, machine_line
 
@@ -261,12 +262,8 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__, "panel_grid")
     parser.add_argument("--only", nargs="+", choices=[*RUNS, *SOUPS])
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "panel_grid.json")
-    parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--keep", type=Path, help="Copy each trained model to this folder.")
     parser.add_argument(
         "--weights", type=float, nargs="*", default=list(WEIGHTS), help="WiSE-FT weights to score per run."

@@ -20,13 +20,13 @@ base. Nothing is fitted on the panel or IEB test files.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import script_parser
 
 from pie_embed import InstructionEmbedder
 from pie_embed.benchmark.ieb import load_ieb
@@ -182,15 +182,11 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__, "panel_heads")
     parser.add_argument(
         "--trained", nargs="*", default=[], help="trained model folders to ensemble with the base"
     )
     parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "panel_heads.json")
-    parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     if not args.markdown:
         result = measure(args.trained, args.seeds)

@@ -22,7 +22,6 @@ high-water mark, the vectors included) with a time limit; rows already in the JS
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing as mp
 import resource
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import script_parser
 
 from pie_embed.benchmark.machine import machine_info
 
@@ -192,13 +192,9 @@ def markdown(records: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__, "scale")
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--tasks", nargs="*", default=None)
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "scale.json")
-    parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     records = json.loads(args.json.read_text()) if args.json.is_file() else []
     if args.markdown:

@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from common import script_parser
 
 from pie_embed.benchmark.machine import machine_info
 
@@ -245,17 +246,13 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__, "serve_load")
     parser.add_argument("--model", default="default")
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=2, help="Rounds of all modes, alternating.")
     parser.add_argument("--modes", nargs="+", choices=list(MODES), default=list(MODES))
     parser.add_argument("--max-seconds", type=float, default=600, help="Stop a mode's run after this long.")
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "serve_load.json")
-    parser.add_argument("--markdown", action="store_true", help="Print the table from --json and stop.")
     args = parser.parse_args()
     if args.markdown:
         print(markdown(json.loads(args.json.read_text())))

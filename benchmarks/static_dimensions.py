@@ -13,7 +13,6 @@ run resumes. The package ships at most 5 MB a file.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from embed_scale import run_missing, saved_rows  # noqa: E402
+from common import run_missing, saved_rows, script_parser  # noqa: E402
 from static_recipes import panel_markdown  # noqa: E402
 
 from pie_embed.benchmark.ieb import IEBData, evaluate, load_ieb
@@ -104,7 +103,7 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = script_parser(__doc__)
     parser.add_argument("--seeds", type=int, default=20, help="k-means seeds per set")
     parser.add_argument("--fit-seeds", type=int, nargs="+", default=[0], help="fit seeds of the table")
     parser.add_argument("--only", nargs="*", help="Only these variants, as DIMENSIONS-STORAGE (128-int8).")

@@ -15,7 +15,6 @@ mean over ``--seeds`` k-means seeds, IIS, and the panel mean. No dev-panel text 
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import sys
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from embed_scale import run_missing, saved_rows  # noqa: E402
+from common import run_missing, saved_rows, script_parser  # noqa: E402
 
 from pie_embed.benchmark.ieb import IEBData, load_ieb, run_benchmark
 from pie_embed.benchmark.machine import machine_line
@@ -93,7 +92,7 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = script_parser(__doc__)
     parser.add_argument("--seeds", type=int, default=5, help="k-means seeds per set")
     parser.add_argument("--only", nargs="*", help="Only the variants whose name contains one of these.")
     parser.add_argument("--json", type=Path, default=RESULTS)

@@ -21,7 +21,6 @@ Rows already in the JSON are skipped, so the script can be stopped and rerun.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -30,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from embed_scale import DATA, PIE, ROOT, run_missing, saved_rows, synthesise, tree_rss  # noqa: E402
+from common import run_missing, saved_rows, script_parser  # noqa: E402
+from embed_scale import DATA, PIE, synthesise, tree_rss  # noqa: E402
 
 JOBS = ("select", "map", "correlate", "dedup-pie", "dedup-semhash")
 
@@ -140,14 +140,10 @@ def markdown(results: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__, "static_scale")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--jobs", nargs="+", choices=JOBS, default=list(JOBS))
     parser.add_argument("--limit-s", type=float, default=900)
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "static_scale.json")
-    parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     if args.markdown:
         print(markdown(saved_rows(args.json)))

@@ -13,11 +13,12 @@ where the CPU has it natively; and fp32, what a CPU without it runs) and pie-sta
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
 from typing import Any
+
+from common import script_parser
 
 from pie_embed.benchmark.ieb import load_ieb, run_benchmark
 from pie_embed.benchmark.machine import machine_info, machine_line
@@ -100,7 +101,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = script_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--json", type=Path, default=RESULTS)

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from common import script_parser
 
 from pie_embed import InstructionEmbedder
 from pie_embed.benchmark.ieb import load_ieb
@@ -294,13 +295,9 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__, "throughput")
     parser.add_argument("--models", nargs="+", default=["default", "pie-minilm", "smollm2-135m"])
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "throughput.json")
-    parser.add_argument("--markdown", action="store_true", help="Print the table from --json and stop.")
     args = parser.parse_args()
     if args.markdown:
         print(markdown(json.loads(args.json.read_text())))

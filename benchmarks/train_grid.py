@@ -15,7 +15,6 @@ into it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -24,6 +23,8 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+
+from common import script_parser
 
 from pie_embed.benchmark.machine import machine_info
 
@@ -117,15 +118,11 @@ def markdown_table(records: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = script_parser(__doc__, "train_grid")
     parser.add_argument("--only", nargs="*", help=f"rows to run: {', '.join(TRAINING)}, decoder-lora")
     parser.add_argument("--examples", type=int, default=3000, help="training triplets (or pairs) per row")
     parser.add_argument("--decoder-examples", type=int, default=640)
     parser.add_argument("--no-generalization", action="store_true")
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "train_grid.json")
-    parser.add_argument("--markdown", action="store_true", help="print the saved results as a table and exit")
     args = parser.parse_args()
     if args.markdown:
         print(markdown_table(json.loads(args.json.read_text())))

@@ -11,7 +11,6 @@ bf16 trains on a CPU without native bf16 (``TrainConfig.bf16=False``, what ``bf1
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from common import script_parser
 
 from pie_embed.benchmark.machine import machine_info, machine_line
 from pie_embed.data.readers import read_instructions
@@ -52,7 +52,7 @@ def step_seconds(folder: Path, texts: list[str], bf16: bool, steps: int, batch_s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = script_parser(__doc__)
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/train_step.json"))

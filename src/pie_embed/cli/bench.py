@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,6 +15,11 @@ DOWNSTREAM_PANEL = "Downstream benchmarks (--downstream)"
 PER_TASK = 6  # icl queries per task: one LLM (gemma3-270m, the slower) fits in 15 minutes on 2 cores
 DISTRACTORS = 2000
 DEMONSTRATIONS = 4
+
+
+def downstream_option(*flags: str, **settings: Any) -> Any:
+    """A `pie bench` option of the downstream benchmarks, shown in their own help panel."""
+    return typer.Option(*flags, rich_help_panel=DOWNSTREAM_PANEL, **settings)
 
 
 @app.command()
@@ -77,102 +82,68 @@ def bench(
     ] = "fp32",
     downstream: Annotated[
         str | None,
-        typer.Option(
+        downstream_option(
             "--downstream",
             help="A downstream benchmark instead of IEB: icl (in-context learning with retrieved "
             "demonstrations, real LLMs), select (task coverage of selected subsets) or compress "
             "(test-set compression of an icl run). -m adds models to all-minilm-l6-v2, pie-general and "
             "pie-static.",
-            rich_help_panel=DOWNSTREAM_PANEL,
         ),
     ] = None,
     llm: Annotated[
         list[str] | None,
-        typer.Option(
+        downstream_option(
             "--llm",
             help="icl: language model(s), repeatable (default smollm2-135m and gemma3-270m; or a local "
             "causal-LM folder).",
-            rich_help_panel=DOWNSTREAM_PANEL,
         ),
     ] = None,
     out: Annotated[
         Path,
-        typer.Option(
+        downstream_option(
             "--out",
             help="Run folder: icl keeps picks and answers there and resumes; compress reads its icl.json.",
-            rich_help_panel=DOWNSTREAM_PANEL,
         ),
     ] = Path("pie-downstream"),
     per_task: Annotated[
-        int,
-        typer.Option(
-            "--per-task", min=1, help="icl: test queries per task.", rich_help_panel=DOWNSTREAM_PANEL
-        ),
+        int, downstream_option("--per-task", min=1, help="icl: test queries per task.")
     ] = PER_TASK,
     demonstrations: Annotated[
-        int,
-        typer.Option(
-            "--k",
-            "-k",
-            min=1,
-            help="icl: demonstrations per query.",
-            rich_help_panel=DOWNSTREAM_PANEL,
-        ),
+        int, downstream_option("--k", "-k", min=1, help="icl: demonstrations per query.")
     ] = DEMONSTRATIONS,
     distractors: Annotated[
         int,
-        typer.Option(
-            "--distractors",
-            min=0,
-            help="icl: Alpaca distractor demonstrations in the pool.",
-            rich_help_panel=DOWNSTREAM_PANEL,
-        ),
+        downstream_option("--distractors", min=0, help="icl: Alpaca distractor demonstrations in the pool."),
     ] = DISTRACTORS,
     task: Annotated[
         list[str] | None,
-        typer.Option(
-            "--task",
-            help="icl/select: only these Instruction Induction tasks; repeatable.",
-            rich_help_panel=DOWNSTREAM_PANEL,
-        ),
+        downstream_option("--task", help="icl/select: only these Instruction Induction tasks; repeatable."),
     ] = None,
     pool: Annotated[
         list[str] | None,
-        typer.Option(
-            "--pool",
-            help="select: ieb, t0 and/or induction (default all three); repeatable.",
-            rich_help_panel=DOWNSTREAM_PANEL,
-        ),
+        downstream_option("--pool", help="select: ieb, t0 and/or induction (default all three); repeatable."),
     ] = None,
     fraction: Annotated[
         list[float] | None,
-        typer.Option(
+        downstream_option(
             "--fraction",
             help="select/compress: subset size(s) as a fraction, repeatable (default 1%, 5%, 10% / 10%, 20%)",
-            rich_help_panel=DOWNSTREAM_PANEL,
         ),
     ] = None,
-    seed: Annotated[
-        int,
-        typer.Option(
-            "--seed", help="icl/select: seed of the split and draws.", rich_help_panel=DOWNSTREAM_PANEL
-        ),
-    ] = 0,
+    seed: Annotated[int, downstream_option("--seed", help="icl/select: seed of the split and draws.")] = 0,
     downstream_dir: Annotated[
         Path | None,
-        typer.Option(
+        downstream_option(
             "--downstream-dir",
             help="Instruction Induction folder. Default: $PIE_DATA/downstream, else "
             "~/.local/share/pie_embed/downstream.",
-            rich_help_panel=DOWNSTREAM_PANEL,
         ),
     ] = None,
     distractor_file: Annotated[
         Path | None,
-        typer.Option(
+        downstream_option(
             "--distractor-file",
             help="icl: Alpaca-style JSONL of distractors. Default: the corpora folder's alpaca_5000.jsonl.",
-            rich_help_panel=DOWNSTREAM_PANEL,
         ),
     ] = None,
 ) -> None:

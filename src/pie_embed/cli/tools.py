@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pie_embed.cli import options
 from pie_embed.cli.app import app, console, data_source, fast_choice, friendly_errors, model_encoder
 from pie_embed.embedding.config import DEFAULTS
+
+if TYPE_CHECKING:
+    from pie_embed.data.source import InstructionSource
+    from pie_embed.embedding.protocol import TextEncoder
 
 index_app = typer.Typer(help="Demonstration indexes for `pie retrieve`.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
@@ -23,12 +27,18 @@ EmbeddingsOption = Annotated[
 SeedOption = Annotated[int, typer.Option("--seed")]
 
 
-def _check_vectors_model(embeddings: Path | None, model: str) -> None:
-    """With --embeddings and a model named by -m, the vectors must be that model's."""
-    if embeddings is not None and model != DEFAULTS.model:
+def _encoder_unless_given(
+    source: InstructionSource, embeddings: Path | None, model: str, fast: bool, **settings: Any
+) -> TextEncoder | None:
+    """The encoder of -m (or of --fast's choice), or None when --embeddings gives the vectors; those
+    must then be the named model's."""
+    if embeddings is None:
+        return model_encoder(fast_choice(model, [source]) if fast else model, **settings)
+    if model != DEFAULTS.model:
         from pie_embed.tools.vectors import check_embeddings_model
 
         check_embeddings_model(embeddings, model)
+    return None
 
 
 @app.command("select")
@@ -78,17 +88,17 @@ def select(
     from pie_embed.tools.select import select_file
 
     source = data_source(data, field, input_field, join=join, split=split)
-    if fast and embeddings is None:
-        model = fast_choice(model, [source])
-    _check_vectors_model(embeddings, model)
-    encoder = model_encoder(model, prompt, pooling, engine=engine, workers=workers, ray_address=ray_address)
+    engine_settings = {"engine": engine, "workers": workers, "ray_address": ray_address}
+    encoder = _encoder_unless_given(
+        source, embeddings, model, fast, prompt=prompt, pooling=pooling, **engine_settings
+    )
     result = select_file(
         source,
         n,
         method,
         output=output,
         report_path=report,
-        embedder=None if embeddings else encoder,
+        embedder=encoder,
         embeddings=embeddings,
         dedup_threshold=dedup,
         diversity_threshold=diversity_threshold,
@@ -291,13 +301,10 @@ def task_map(
     from pie_embed.tools.task_map import map_file
 
     source = data_source(data, field, label_field=label_field)
-    if fast and embeddings is None:
-        model = fast_choice(model, [source])
-    _check_vectors_model(embeddings, model)
     result = map_file(
         source,
         output,
-        embedder=None if embeddings else model_encoder(model, prompt, pooling),
+        embedder=_encoder_unless_given(source, embeddings, model, fast, prompt=prompt, pooling=pooling),
         embeddings=embeddings,
         color_by=color,
         clusters=clusters,

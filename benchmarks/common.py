@@ -1,0 +1,57 @@
+"""What the benchmark scripts share: where results go, the argument parser every script starts from,
+and the resumable loop that measures only the cases a results file does not hold yet."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pie_embed.benchmark.machine import machine_info
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def script_parser(doc: str | None, results: str | None = None) -> argparse.ArgumentParser:
+    """A script's parser: its docstring as the help, and (``results`` named) ``--json``, defaulting to
+    ``benchmarks/results/<results>.json``, and ``--markdown`` to print saved results and stop."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    if results is not None:
+        parser.add_argument("--json", type=Path, default=RESULTS / f"{results}.json")
+        parser.add_argument(
+            "--markdown", action="store_true", help="print the saved results as a table and stop"
+        )
+    return parser
+
+
+def _names(row: dict[str, Any], case: dict[str, Any]) -> bool:
+    return all(row.get(key) == value for key, value in case.items())
+
+
+def run_missing(
+    json_path: Path, cases: list[dict[str, Any]], run: Callable[[dict[str, Any]], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The rows of ``json_path`` after measuring every case (the fields that name a row) that has no
+    successful row (``status`` 0) there yet; the file is rewritten after each row, so a stopped run
+    resumes. Each row gets the date and the machine it was measured on."""
+    results = json.loads(json_path.read_text()) if json_path.exists() else []
+    for case in cases:
+        if any(_names(row, case) and row["status"] == 0 for row in results):
+            continue
+        row = {**run(case), "date": time.strftime("%Y-%m-%d"), "machine": machine_info()}
+        results = [r for r in results if not _names(r, case)] + [row]
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(results, indent=2) + "\n")
+        print(json.dumps({k: v for k, v in row.items() if k != "machine"}), flush=True)
+    return results
+
+
+def saved_rows(json_path: Path) -> list[dict[str, Any]]:
+    """The rows a run wrote to ``json_path``, or a one-line exit when there are none yet."""
+    if not json_path.exists():
+        raise SystemExit(f"{json_path}: no results yet; run without --markdown first")
+    return json.loads(json_path.read_text())
