@@ -55,3 +55,13 @@ def saved_rows(json_path: Path) -> list[dict[str, Any]]:
     if not json_path.exists():
         raise SystemExit(f"{json_path}: no results yet; run without --markdown first")
     return json.loads(json_path.read_text())
+
+
+def parse_args(parser: argparse.ArgumentParser, render: Callable[[Any], str]) -> argparse.Namespace:
+    """The script's arguments; with ``--markdown``, the saved results printed through ``render``, and
+    the script ends there."""
+    args = parser.parse_args()
+    if args.markdown:
+        print(render(saved_rows(args.json)))
+        raise SystemExit(0)
+    return args

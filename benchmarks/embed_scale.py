@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import run_missing, saved_rows, script_parser
+from common import parse_args, run_missing, script_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
@@ -132,10 +132,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--engines", nargs="+", choices=list(ENGINES), default=list(ENGINES))
     parser.add_argument("--limit-s", type=float, default=3600)
-    args = parser.parse_args()
-    if args.markdown:
-        print(markdown(saved_rows(args.json)))
-        return
+    args = parse_args(parser, markdown)
     cases = [{"rows": rows, "engine": engine} for rows in args.sizes for engine in args.engines]
     print(markdown(run_missing(args.json, cases, lambda c: measure(c["rows"], c["engine"], args.limit_s))))
 

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from common import script_parser
+from common import parse_args, script_parser
 
 from pie_embed.benchmark.machine import machine_info
 
@@ -105,10 +105,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", choices=list(GRID), help="groups to run (default: all)")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--no-generalization", action="store_true")
-    args = parser.parse_args()
-    if args.markdown:
-        print(markdown_table(json.loads(args.json.read_text())))
-        return
+    args = parse_args(parser, markdown_table)
     records = json.loads(args.json.read_text()) if args.json.is_file() else []
     done = {(r["settings"]["model"], r["settings"]["prompt"], r["settings"]["pooling"]) for r in records}
     for group in args.only or list(GRID):

@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 import numpy as np
-from common import script_parser
+from common import parse_args, script_parser
 
 from pie_embed.benchmark.machine import machine_info
 
@@ -253,10 +253,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="Rounds of all modes, alternating.")
     parser.add_argument("--modes", nargs="+", choices=list(MODES), default=list(MODES))
     parser.add_argument("--max-seconds", type=float, default=600, help="Stop a mode's run after this long.")
-    args = parser.parse_args()
-    if args.markdown:
-        print(markdown(json.loads(args.json.read_text())))
-        return
+    args = parse_args(parser, markdown)
     results = run(args)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(markdown(results))

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import run_missing, saved_rows, script_parser  # noqa: E402
+from common import parse_args, run_missing, script_parser  # noqa: E402
 from static_recipes import panel_markdown  # noqa: E402
 
 from pie_embed.benchmark.ieb import IEBData, evaluate, load_ieb
@@ -36,7 +36,6 @@ from pie_embed.embedding.static import (
 from pie_embed.training.static import build_static_model, reduce_table, static_corpus
 
 SHARED = Path("../shared")
-RESULTS = Path("benchmarks/results/static_dimensions.json")
 SCRATCH = Path("benchmarks/.data/static_dimensions")
 VARIANTS = [(256, "fp32"), (256, "int8"), (256, "int4"), (160, "int8"), (128, "int8")]
 
@@ -103,16 +102,11 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    parser = script_parser(__doc__)
+    parser = script_parser(__doc__, "static_dimensions")
     parser.add_argument("--seeds", type=int, default=20, help="k-means seeds per set")
     parser.add_argument("--fit-seeds", type=int, nargs="+", default=[0], help="fit seeds of the table")
     parser.add_argument("--only", nargs="*", help="Only these variants, as DIMENSIONS-STORAGE (128-int8).")
-    parser.add_argument("--json", type=Path, default=RESULTS)
-    parser.add_argument("--markdown", action="store_true", help="Print the table of the saved results.")
-    args = parser.parse_args()
-    if args.markdown:
-        print(markdown(saved_rows(args.json)))
-        return
+    args = parse_args(parser, markdown)
     data = load_ieb(SHARED / "ieb", panel_files(SHARED / "generalization"))
     texts = static_corpus(SHARED)
     cases = [

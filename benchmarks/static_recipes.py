@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import run_missing, saved_rows, script_parser  # noqa: E402
+from common import parse_args, run_missing, script_parser  # noqa: E402
 
 from pie_embed.benchmark.ieb import IEBData, load_ieb, run_benchmark
 from pie_embed.benchmark.machine import machine_line
@@ -32,7 +32,6 @@ from pie_embed.embedding.static import STATIC_MODELS, StaticRecipe
 from pie_embed.training.static import build_static_model, static_corpus
 
 SHARED = Path("../shared")
-RESULTS = Path("benchmarks/results/static_recipes.json")
 SCRATCH = Path("benchmarks/.data/static_recipes")
 
 
@@ -92,15 +91,10 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    parser = script_parser(__doc__)
+    parser = script_parser(__doc__, "static_recipes")
     parser.add_argument("--seeds", type=int, default=5, help="k-means seeds per set")
     parser.add_argument("--only", nargs="*", help="Only the variants whose name contains one of these.")
-    parser.add_argument("--json", type=Path, default=RESULTS)
-    parser.add_argument("--markdown", action="store_true", help="Print the table of the saved results.")
-    args = parser.parse_args()
-    if args.markdown:
-        print(markdown(saved_rows(args.json)))
-        return
+    args = parse_args(parser, markdown)
     names = [name for name in variants() if not args.only or any(part in name for part in args.only)]
     data = load_ieb(SHARED / "ieb", panel_files(SHARED / "generalization"))
     texts = static_corpus(SHARED)

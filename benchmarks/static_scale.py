@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import run_missing, saved_rows, script_parser  # noqa: E402
+from common import parse_args, run_missing, script_parser  # noqa: E402
 from embed_scale import DATA, PIE, synthesise, tree_rss  # noqa: E402
 
 JOBS = ("select", "map", "correlate", "dedup-pie", "dedup-semhash")
@@ -144,10 +144,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--jobs", nargs="+", choices=JOBS, default=list(JOBS))
     parser.add_argument("--limit-s", type=float, default=900)
-    args = parser.parse_args()
-    if args.markdown:
-        print(markdown(saved_rows(args.json)))
-        return
+    args = parse_args(parser, markdown)
     cases = [{"rows": rows, "job": job} for rows in args.sizes for job in args.jobs]
     print(markdown(run_missing(args.json, cases, lambda c: measure(c["job"], c["rows"], args.limit_s))))
 

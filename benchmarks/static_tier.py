@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import script_parser
+from common import parse_args, script_parser
 
 from pie_embed.benchmark.ieb import load_ieb, run_benchmark
 from pie_embed.benchmark.machine import machine_info, machine_line
@@ -30,7 +30,6 @@ from pie_embed.embedding.static import StaticEncoder
 from pie_embed.paths import cache_dir
 
 SHARED = Path("../shared")
-RESULTS = Path("benchmarks/results/static_tier.json")
 
 
 def speeds(texts: list[str], rounds: int) -> dict[str, float]:
@@ -101,15 +100,10 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = script_parser(__doc__)
+    parser = script_parser(__doc__, "static_tier")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--json", type=Path, default=RESULTS)
-    parser.add_argument("--markdown", action="store_true", help="Print the tables of the saved results.")
-    args = parser.parse_args()
-    if args.markdown:
-        print(markdown(json.loads(args.json.read_text())))
-        return
+    args = parse_args(parser, markdown)
     texts = load_ieb(SHARED / "ieb").ict.texts  # type: ignore[union-attr]
     result = {
         "date": time.strftime("%Y-%m-%d"),

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from common import script_parser
+from common import parse_args, script_parser
 
 from pie_embed import InstructionEmbedder
 from pie_embed.benchmark.ieb import load_ieb
@@ -298,10 +298,7 @@ def main() -> None:
     parser = script_parser(__doc__, "throughput")
     parser.add_argument("--models", nargs="+", default=["default", "pie-minilm", "smollm2-135m"])
     parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args()
-    if args.markdown:
-        print(markdown(json.loads(args.json.read_text())))
-        return
+    args = parse_args(parser, markdown)
     results = run(args)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")

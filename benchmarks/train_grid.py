@@ -24,7 +24,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from common import script_parser
+from common import parse_args, script_parser
 
 from pie_embed.benchmark.machine import machine_info
 
@@ -123,10 +123,7 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=3000, help="training triplets (or pairs) per row")
     parser.add_argument("--decoder-examples", type=int, default=640)
     parser.add_argument("--no-generalization", action="store_true")
-    args = parser.parse_args()
-    if args.markdown:
-        print(markdown_table(json.loads(args.json.read_text())))
-        return
+    args = parse_args(parser, markdown_table)
     records = json.loads(args.json.read_text()) if args.json.is_file() else []
     done = {r["row"] for r in records}
     for row, overrides in rows(args.only):
