@@ -6,26 +6,23 @@ import json
 import numpy as np
 
 from pie_embed import InstructionEmbedder
-from pie_embed.training import TrainConfig, train_model
+from pie_embed.training import train_model
 from pie_embed.training.trainer import load_sentence_transformer
 
-from .test_trainer import labeled_data
+from .test_trainer import labeled_data, tiny_config
 
 
 def test_decoder_trains_with_lora_and_round_trips(tiny_decoder_dir, tmp_path):
     texts, labels = labeled_data()
-    config = TrainConfig(
-        base_model=str(tiny_decoder_dir),
+    config = tiny_config(
+        tiny_decoder_dir,
         prompt="pie",
         pooling="last-2",
         epochs=4,
-        batch_size=16,
         learning_rate=5e-3,
         max_length=96,
         validation_share=0.2,
         eval_steps=5,
-        similar_task_threshold=None,
-        bf16=False,
     )
     result = train_model(texts, labels, tmp_path / "decoder", config, show_progress=False)
     losses = [entry["loss"] for entry in result.history if "loss" in entry]
@@ -55,19 +52,7 @@ def test_decoder_trains_with_lora_and_round_trips(tiny_decoder_dir, tmp_path):
 def test_base_weights_unchanged_outside_adapters(tiny_decoder_dir, tmp_path):
     """LoRA with zero learning rate leaves the merged model equal to its base."""
     texts, labels = labeled_data()
-    config = TrainConfig(
-        base_model=str(tiny_decoder_dir),
-        prompt="pie",
-        pooling="last-2",
-        epochs=1,
-        batch_size=16,
-        learning_rate=0.0,
-        max_length=96,
-        validation_share=0.0,
-        eval_steps=50,
-        similar_task_threshold=None,
-        bf16=False,
-    )
+    config = tiny_config(tiny_decoder_dir, prompt="pie", pooling="last-2", learning_rate=0.0, max_length=96)
     result = train_model(texts, labels, tmp_path / "zero", config, show_progress=False)
     base = InstructionEmbedder(str(tiny_decoder_dir), prompt="pie", pooling="last-2").encode(texts[:3])
     trained = InstructionEmbedder(str(result.output)).encode(texts[:3])

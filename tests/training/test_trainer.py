@@ -2,6 +2,7 @@
 pooling, and loads with the same vectors in pie-embed and plain sentence-transformers."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,22 @@ from pie_embed.training import TrainConfig, bf16_supported, train_model
 
 VERBS = ["Sort", "Translate", "Summarize", "Count"]
 NOUNS = ["list", "sentence", "article", "words"]
+
+
+def tiny_config(base: Path, **settings: object) -> TrainConfig:
+    """A quick run on a tiny model: one epoch of batches of 16 in fp32, no similar-task merging (a random
+    tiny model finds every pair of labels similar); ``settings`` change any of it."""
+    defaults: dict[str, object] = {
+        "epochs": 1,
+        "batch_size": 16,
+        "learning_rate": 1e-3,
+        "max_length": 32,
+        "validation_share": 0.0,
+        "eval_steps": 50,
+        "similar_task_threshold": None,
+        "bf16": False,
+    }
+    return TrainConfig(base_model=str(base), **{**defaults, **settings})  # type: ignore[arg-type]
 
 
 def labeled_data():
@@ -27,18 +44,7 @@ def labeled_data():
 def trained(tiny_encoder_dir, tmp_path_factory):
     texts, labels = labeled_data()
     out = tmp_path_factory.mktemp("trained")
-    config = TrainConfig(
-        base_model=str(tiny_encoder_dir),
-        prompt="pie-short",
-        epochs=4,
-        batch_size=16,
-        learning_rate=1e-3,
-        max_length=32,
-        validation_share=0.2,
-        eval_steps=5,
-        similar_task_threshold=None,  # a random tiny model finds every pair of label phrases similar
-        bf16=False,
-    )
+    config = tiny_config(tiny_encoder_dir, prompt="pie-short", epochs=4, validation_share=0.2, eval_steps=5)
     return train_model(texts, labels, out, config, show_progress=False), texts
 
 
@@ -82,15 +88,7 @@ def test_resume_continues_from_the_last_checkpoint(trained, tiny_encoder_dir):
 
 def test_unsupervised_mode_trains_without_labels(tiny_encoder_dir, tmp_path):
     texts, _ = labeled_data()
-    config = TrainConfig(
-        base_model=str(tiny_encoder_dir),
-        mode="unsupervised",
-        epochs=1,
-        batch_size=16,
-        max_length=32,
-        eval_steps=5,
-        bf16=False,
-    )
+    config = tiny_config(tiny_encoder_dir, mode="unsupervised", eval_steps=5)
     result = train_model(texts, None, tmp_path / "simcse", config, show_progress=False)
     assert result.steps == 5 and result.best_validation_ari is None  # 80 distinct texts / batch 16
     assert InstructionEmbedder(str(result.output)).encode(texts[:2]).shape == (2, 32)
@@ -106,18 +104,7 @@ def test_anchor_texts_keep_their_embeddings_near_the_base(tiny_encoder_dir, tmp_
     base = InstructionEmbedder(str(tiny_encoder_dir), pooling="mean").encode(anchors)
 
     def drift(weight: float) -> float:
-        config = TrainConfig(
-            base_model=str(tiny_encoder_dir),
-            epochs=3,
-            batch_size=16,
-            learning_rate=1e-3,
-            max_length=32,
-            validation_share=0.0,
-            eval_steps=50,
-            similar_task_threshold=None,
-            anchor_weight=weight,
-            bf16=False,
-        )
+        config = tiny_config(tiny_encoder_dir, epochs=3, anchor_weight=weight)
         result = train_model(
             texts, labels, tmp_path / f"w{weight}", config, show_progress=False, anchor_texts=anchors
         )
@@ -139,18 +126,12 @@ def test_batches_by_source_keep_each_sources_examples_apart(tiny_encoder_dir, tm
 
     texts, labels = labeled_data()
     labels = [("ieb:" if i % 2 else "") + label for i, label in enumerate(labels)]
-    config = TrainConfig(
-        base_model=str(tiny_encoder_dir),
-        epochs=1,
+    config = tiny_config(
+        tiny_encoder_dir,
         batch_size=8,
-        max_length=32,
-        validation_share=0.0,
-        eval_steps=50,
-        similar_task_threshold=None,
         positives_only_sources=("ieb",),
         batches_by_source=True,
         anchor_weight=1.0,
-        bf16=False,
     )
     anchors = [f"Here is soup number {i}." for i in range(16)]
     result = train_model(texts, labels, tmp_path / "m", config, show_progress=False, anchor_texts=anchors)
@@ -166,18 +147,7 @@ def test_encoder_with_lora_saves_a_merged_loadable_model(tiny_encoder_dir, tmp_p
 
     transformers_logging.enable_propagation()
     texts, labels = labeled_data()
-    config = TrainConfig(
-        base_model=str(tiny_encoder_dir),
-        lora=True,
-        epochs=1,
-        batch_size=16,
-        learning_rate=1e-3,
-        max_length=32,
-        validation_share=0.2,
-        eval_steps=5,
-        similar_task_threshold=None,
-        bf16=False,
-    )
+    config = tiny_config(tiny_encoder_dir, lora=True, validation_share=0.2, eval_steps=5)
     result = train_model(texts, labels, tmp_path / "lora", config, show_progress=False)
     transformers_logging.disable_propagation()
     assert "Could not load the best model" not in caplog.text
