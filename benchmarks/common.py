@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -65,3 +67,60 @@ def parse_args(parser: argparse.ArgumentParser, render: Callable[[Any], str]) ->
         print(render(saved_rows(args.json)))
         raise SystemExit(0)
     return args
+
+
+def interleaved_speeds(
+    runners: dict[str, Callable[[list[str]], Any]], texts: list[str], rounds: int, warm: int = 64
+) -> dict[str, list[float]]:
+    """Texts per second of each runner over ``texts``, ``rounds`` times, the runners taking turns in
+    every round (this machine's speed drifts); each is warmed up on ``warm`` texts first."""
+    for run in runners.values():
+        run(texts[:warm])
+    speeds: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(rounds):
+        for name, run in runners.items():
+            started = time.perf_counter()
+            run(texts)
+            speeds[name].append(len(texts) / (time.perf_counter() - started))
+    return speeds
+
+
+def run_watched(command: list[str], limit_s: float) -> tuple[int, float, int, str]:
+    """Run ``command``, sampling the resident memory of its whole process tree every 0.2 s, killed after
+    ``limit_s`` seconds: its exit status, seconds, peak resident bytes and output."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        if time.perf_counter() - started > limit_s:
+            process.kill()
+            break
+        time.sleep(0.2)
+    seconds = time.perf_counter() - started
+    log = process.stdout.read() if process.stdout else ""
+    process.wait()
+    return process.returncode, seconds, peak, log
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and all its descendants."""
+    total, todo = 0, [pid]
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total

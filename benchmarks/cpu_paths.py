@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from common import script_parser
+from common import interleaved_speeds, script_parser
 
 from pie_embed import InstructionEmbedder
 from pie_embed.benchmark.ieb import load_ieb
@@ -158,14 +158,7 @@ def measure(rounds: int) -> dict[str, Any]:
         }
         runners |= {name: encoder_runner(e) for name, e in embedders.items()}
         embedders["pie-embed fp32 + compile"].encode(texts[:256])  # compiles once, outside the timing
-        for run in runners.values():
-            run(texts[:64])
-        speeds: dict[str, list[float]] = {name: [] for name in runners}
-        for _ in range(rounds):
-            for name, run in runners.items():
-                started = time.perf_counter()
-                run(texts)
-                speeds[name].append(len(texts) / (time.perf_counter() - started))
+        speeds = interleaved_speeds(runners, texts, rounds)
         scores = {name: quality(e, ieb) for name, e in embedders.items()}
     base = speeds["sentence-transformers fp32"]
     fp32 = scores["pie-embed fp32"]

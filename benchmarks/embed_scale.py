@@ -15,16 +15,14 @@ are skipped, so the script can be stopped and rerun.
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from common import parse_args, run_missing, script_parser
+from common import parse_args, run_missing, run_watched, script_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
@@ -61,52 +59,19 @@ def synthesise(rows: int) -> Path:
     return path
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants."""
-    total, todo = 0, [pid]
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    while todo:
-        current = todo.pop()
-        todo += children.get(current, [])
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            pass
-    return total
-
-
 def measure(rows: int, engine: str, limit_s: float) -> dict[str, Any]:
     source = synthesise(rows)
     output = DATA / f"out_{engine}_{rows}"
     shutil.rmtree(output, ignore_errors=True)
     command = [PIE, "embed", str(source), "-o", f"{output}/", *ENGINES[engine]]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
-        if time.perf_counter() - started > limit_s:
-            process.kill()
-            break
-        time.sleep(0.2)
-    seconds = time.perf_counter() - started
-    log = process.stdout.read() if process.stdout else ""
+    status, seconds, peak, log = run_watched(command, limit_s)
     if engine == "ray":
         subprocess.run([str(Path(sys.executable).with_name("ray")), "stop", "--force"], capture_output=True)
     shutil.rmtree(output, ignore_errors=True)
     return {
         "rows": rows,
         "engine": engine,
-        "status": process.returncode,
+        "status": status,
         "seconds": round(seconds, 1),
         "rows_per_s": round(rows / seconds, 1),
         "peak_rss_gb": round(peak / 1e9, 2),

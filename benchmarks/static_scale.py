@@ -22,15 +22,13 @@ Rows already in the JSON are skipped, so the script can be stopped and rerun.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import parse_args, run_missing, script_parser  # noqa: E402
-from embed_scale import DATA, PIE, synthesise, tree_rss  # noqa: E402
+from common import parse_args, run_missing, run_watched, script_parser  # noqa: E402
+from embed_scale import DATA, PIE, synthesise  # noqa: E402
 
 JOBS = ("select", "map", "correlate", "dedup-pie", "dedup-semhash")
 
@@ -97,28 +95,17 @@ def measure(job: str, rows: int, limit_s: float) -> dict[str, Any]:
     source = synthesise(rows)
     out = DATA / f"static_{job}_{rows}"
     out.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command(job, source, out), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
-        if time.perf_counter() - started > limit_s:
-            process.kill()
-            break
-        time.sleep(0.2)
-    seconds = time.perf_counter() - started
-    log = (process.stdout.read() if process.stdout else "").strip().splitlines()
+    status, seconds, peak, output = run_watched(command(job, source, out), limit_s)
+    log = output.strip().splitlines()
     row: dict[str, Any] = {
         "job": job,
         "rows": rows,
-        "status": process.returncode,
+        "status": status,
         "seconds": round(seconds, 1),
         "peak_rss_gb": round(peak / 1e9, 2),
         "log": [line for line in log if not line.startswith("WARNING")][-3:],
     }
-    if job.startswith("dedup") and process.returncode == 0:
+    if job.startswith("dedup") and status == 0:
         row.update(json.loads(log[-1]))
     return row
 

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import parse_args, script_parser
+from common import interleaved_speeds, parse_args, script_parser
 
 from pie_embed.benchmark.ieb import load_ieb, run_benchmark
 from pie_embed.benchmark.machine import machine_info, machine_line
@@ -49,14 +49,7 @@ def speeds(texts: list[str], rounds: int) -> dict[str, float]:
         "pie-embed transformer (fp32)": lambda t: fp32.encode(t, show_progress_bar=False),
         "pie-static": lambda t: static.encode(t),
     }
-    for run in runners.values():  # warm-up
-        run(texts[:256])
-    measured: dict[str, list[float]] = {name: [] for name in runners}
-    for _ in range(rounds):
-        for name, run in runners.items():
-            started = time.perf_counter()
-            run(texts)
-            measured[name].append(len(texts) / (time.perf_counter() - started))
+    measured = interleaved_speeds(runners, texts, rounds, warm=256)
     return {name: sorted(values)[len(values) // 2] for name, values in measured.items()}
 
 
