@@ -13,8 +13,9 @@ from pathlib import Path
 
 from common import script_parser
 
+from pie_embed.benchmark.report import markdown_table
 from pie_embed.downstream.icl import ICLResult, pool_results
-from pie_embed.downstream.report import icl_precision_rows, icl_rows, markdown_table
+from pie_embed.downstream.report import icl_precision_rows, icl_rows
 
 
 def main() -> None:

@@ -24,6 +24,8 @@ from typing import Any
 
 from common import parse_args, run_missing, run_watched, script_parser
 
+from pie_embed.benchmark.report import markdown_table
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
 DATA = ROOT / "benchmarks" / ".data"
@@ -83,13 +85,12 @@ def measure(rows: int, engine: str, limit_s: float) -> dict[str, Any]:
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
-    lines = ["| rows | engine | time (s) | rows/s | peak RSS (GB) | status |", "|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(
-            f"| {r['rows']:,} | {r['engine']} | {r['seconds']} | {r['rows_per_s']} | {r['peak_rss_gb']} | "
-            f"{'ok' if r['status'] == 0 else r['status']} |"
-        )
-    return "\n".join(lines)
+    header = ["rows", "engine", "time (s)", "rows/s", "peak RSS (GB)", "status"]
+    cells = [
+        [f"{r['rows']:,}", r["engine"], r["seconds"], r["rows_per_s"], r["peak_rss_gb"], r["status"] or "ok"]
+        for r in rows
+    ]
+    return markdown_table(header, [[str(c) for c in row] for row in cells])
 
 
 def main() -> None:

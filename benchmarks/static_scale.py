@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import parse_args, run_missing, run_watched, script_parser  # noqa: E402
 from embed_scale import DATA, PIE, synthesise  # noqa: E402
 
+from pie_embed.benchmark.report import markdown_table  # noqa: E402
+
 JOBS = ("select", "map", "correlate", "dedup-pie", "dedup-semhash")
 
 DEDUP = """
@@ -111,19 +113,28 @@ def measure(job: str, rows: int, limit_s: float) -> dict[str, Any]:
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
-    lines = [
-        "| job | rows | time (s) | peak RSS (GB) | kept after dedup | status |",
-        "|---|---|---|---|---|---|",
+    def status(r: dict[str, Any]) -> str:
+        return (
+            "ok"
+            if r["status"] == 0
+            else f"stopped at {r['seconds']} s"
+            if r["status"] == -9
+            else str(r["status"])
+        )
+
+    header = ["job", "rows", "time (s)", "peak RSS (GB)", "kept after dedup", "status"]
+    rows = [
+        [
+            r["job"],
+            f"{r['rows']:,}",
+            str(r["seconds"]),
+            str(r["peak_rss_gb"]),
+            f"{r['kept']:,}" if "kept" in r else "",
+            status(r),
+        ]
+        for r in sorted(results, key=lambda r: (r["rows"], JOBS.index(r["job"])))
     ]
-    for r in sorted(results, key=lambda r: (r["rows"], JOBS.index(r["job"]))):
-        kept = f"{r['kept']:,}" if "kept" in r else ""
-        status = (
-            "ok" if r["status"] == 0 else f"stopped at {r['seconds']} s" if r["status"] == -9 else r["status"]
-        )
-        lines.append(
-            f"| {r['job']} | {r['rows']:,} | {r['seconds']} | {r['peak_rss_gb']} | {kept} | {status} |"
-        )
-    return "\n".join(lines)
+    return markdown_table(header, rows)
 
 
 def main() -> None:

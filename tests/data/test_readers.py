@@ -11,13 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pie_embed.data import (
-    InstructionDataset,
-    InstructionPair,
-    detect_format,
-    read_instructions,
-    read_pairs,
-)
+from pie_embed.data import InstructionDataset, InstructionPair, detect_format, read_instructions, read_pairs
 from pie_embed.errors import DataError
 
 SHARED_IEB = Path(__file__).parents[2].parent / "shared" / "ieb"

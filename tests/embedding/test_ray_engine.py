@@ -98,18 +98,7 @@ def test_select_and_correlate_with_engine_ray(local_ray, tiny_encoder_dir: Path,
     common = ["-m", str(tiny_encoder_dir), "--no-labels", "--seed", "3"]
     local = runner.invoke(app, ["select", str(first), "-n", "5", "-o", str(tmp_path / "l.jsonl"), *common])
     ray_run = runner.invoke(
-        app,
-        [
-            "select",
-            str(first),
-            "-n",
-            "5",
-            "-o",
-            str(tmp_path / "r.jsonl"),
-            *common,
-            "--engine",
-            "ray",
-        ],
+        app, ["select", str(first), "-n", "5", "-o", str(tmp_path / "r.jsonl"), *common, "--engine", "ray"]
     )
     assert local.exit_code == 0 and ray_run.exit_code == 0, local.output + ray_run.output
     assert (tmp_path / "l.jsonl").read_text() == (tmp_path / "r.jsonl").read_text()

@@ -46,7 +46,7 @@ CASES = {
         ("Translate the following sentence into French.", "translate|sentence"),
     ],
     "addressed passive": [
-        ("You will be given two strings, A and B. Print 1 if string B occurs at the end of A.", "be|string"),
+        ("You will be given two strings, A and B. Print 1 if string B occurs at the end of A.", "be|string")
     ],
     "polite or framing prefix": [
         ("Please list three countries in Europe.", "list|country"),

@@ -72,7 +72,7 @@ def test_ship_writes_the_change_and_a_card_with_panel_scores(trained_folder, ieb
     delta, card, _ = read_shipped(path)
     assert card["base"] == "tiny" and card["data"] == data and card["settings"]["pooling"] == "mean"
     assert sorted(delta) == [
-        "encoder.layer.0.attention.self.query.weight.delta",  # 32 x 32: kept whole below rank 2 * 32
+        "encoder.layer.0.attention.self.query.weight.delta"  # 32 x 32: kept whole below rank 2 * 32
     ]
     sets = [s["set"] for s in card["panel"]["scores"]]
     assert sets == ["IEB ICT", "IEB IIS", "mini"]

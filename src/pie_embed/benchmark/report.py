@@ -91,3 +91,10 @@ def results_table(results: Sequence[BenchmarkResult]) -> Table:
 def write_json(results: Sequence[BenchmarkResult], path: str | Path) -> None:
     """All numbers of all settings, for scripts and BENCHMARKS.md."""
     atomic.write_json(Path(path), [r.to_dict() for r in results])
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table of ``rows`` (cells already formatted) under ``header``."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return "\n".join(lines) + "\n"

@@ -72,13 +72,13 @@ def run_downstream(options: DownstreamOptions) -> None:
 
 
 def _icl(options: DownstreamOptions) -> None:
+    from pie_embed.benchmark.report import markdown_table
     from pie_embed.downstream.generator import DEFAULT_LLMS
     from pie_embed.downstream.icl import ICLSettings, run_icl
     from pie_embed.downstream.report import (
         icl_precision_rows,
         icl_rows,
         icl_task_rows,
-        markdown_table,
         plot_icl,
         rich_table,
     )
@@ -135,6 +135,7 @@ def _embedder() -> Callable[[str, list[str]], np.ndarray]:
 
 
 def _select(options: DownstreamOptions) -> None:
+    from pie_embed.benchmark.report import markdown_table
     from pie_embed.downstream.coverage import (
         FRACTIONS,
         SELECT_SEEDS,
@@ -144,7 +145,7 @@ def _select(options: DownstreamOptions) -> None:
         labeled_file_pool,
         selection_coverage,
     )
-    from pie_embed.downstream.report import coverage_rows, markdown_table, rich_table
+    from pie_embed.downstream.report import coverage_rows, rich_table
     from pie_embed.paths import data_dir
 
     unknown = [p for p in options.pools if p not in POOLS]
@@ -174,9 +175,10 @@ def _select(options: DownstreamOptions) -> None:
 
 
 def _compress(options: DownstreamOptions) -> None:
+    from pie_embed.benchmark.report import markdown_table
     from pie_embed.downstream.compression import COMPRESS_FRACTIONS, COMPRESS_SEEDS, compress_test_set
     from pie_embed.downstream.icl import ICLResult
-    from pie_embed.downstream.report import compression_rows, markdown_table, rich_table
+    from pie_embed.downstream.report import compression_rows, rich_table
 
     icl = ICLResult.load(options.out)
     result = compress_test_set(

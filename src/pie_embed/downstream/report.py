@@ -6,9 +6,12 @@ from pathlib import Path
 
 from rich.table import Table
 
+from pie_embed.benchmark.report import markdown_table
 from pie_embed.downstream.compression import CompressionResult
 from pie_embed.downstream.coverage import CoverageResult
 from pie_embed.downstream.icl import BASE_MODEL, ICLResult
+
+__all__ = ["markdown_table"]  # the tables of every benchmark share it
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -106,12 +109,6 @@ def rich_table(title: str, header: list[str], rows: list[list[str]]) -> Table:
     for cells in rows:
         table.add_row(*cells)
     return table
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
-    return "\n".join(lines) + "\n"
 
 
 def plot_icl(result: ICLResult, path: str | Path) -> Path:
