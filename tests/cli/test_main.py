@@ -62,40 +62,21 @@ def test_bench_cluster_file(tiny_encoder_dir, tmp_path):
     ]
     write_jsonl(data, rows)
     out = tmp_path / "r.json"
-    result = runner.invoke(
-        app,
-        [
-            "bench",
-            "--cluster",
-            str(data),
-            "-m",
-            str(tiny_encoder_dir),
-            "--pooling",
-            "cls",
-            "--pooling",
-            "mean",
-            "--json",
-            str(out),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-        ],
-    )
+    bench = [
+        "bench",
+        "--cluster",
+        str(data),
+        "-m",
+        str(tiny_encoder_dir),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
+    result = runner.invoke(app, [*bench, "--pooling", "cls", "--pooling", "mean", "--json", str(out)])
     assert result.exit_code == 0, result.output
     assert "labeled.jsonl ARI" in result.output
     saved = json.loads(out.read_text())
     assert len(saved) == 2 and saved[0]["clusters"]["labeled.jsonl"]["k"] == 2
-    again = runner.invoke(
-        app,
-        [
-            "bench",
-            "--cluster",
-            str(data),
-            "-m",
-            str(tiny_encoder_dir),
-            "--cache-dir",
-            str(tmp_path / "cache"),
-        ],
-    )
+    again = runner.invoke(app, bench)
     assert again.exit_code == 0 and "cached" in again.output  # the rerun embeds nothing
 
 

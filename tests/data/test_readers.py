@@ -359,16 +359,29 @@ def test_error_unknown_suffix(tmp_path: Path) -> None:
         assert suffix in message
 
 
-def test_error_invalid_json_gives_line_and_column(tmp_path: Path) -> None:
-    path = tmp_path / "bad.json"
-    path.write_text('[\n  {"instruction": "a"},\n  {"instruction": "b",}\n]\n', encoding="utf-8")
-    data_error(lambda: read_instructions(path), "bad.json", "line 3", "column 23", "invalid JSON")
+# a file written as these bytes, and what its one-line error must name
+BAD_FILES = [
+    (
+        "bad.json",
+        '[\n  {"instruction": "a"},\n  {"instruction": "b",}\n]\n',
+        ["line 3", "column 23", "invalid JSON"],
+    ),
+    ("bad.jsonl", '{"instruction": "a"}\n\n{"instruction": "b"\n', ["line 3", "invalid JSON"]),
+    ("d.csv", "instruction,label\na,x\nb,y,extra\n", ["row 2", "line 3", "3 fields"]),
+    ("d.csv", "instruction,instruction\na,b\n", ["duplicate", "'instruction'"]),
+    ("fake.parquet", "not parquet", ["Parquet"]),
+]
 
 
-def test_error_jsonl_invalid_line(tmp_path: Path) -> None:
-    path = tmp_path / "bad.jsonl"
-    path.write_text('{"instruction": "a"}\n\n{"instruction": "b"\n', encoding="utf-8")
-    data_error(lambda: read_instructions(path), "bad.jsonl", "line 3", "invalid JSON")
+@pytest.mark.parametrize(
+    ("name", "content", "parts"), BAD_FILES, ids=[" ".join(case[2]) for case in BAD_FILES]
+)
+def test_error_of_a_malformed_file_names_where(
+    tmp_path: Path, name: str, content: str, parts: list[str]
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    data_error(lambda: read_instructions(path), name, *parts)
 
 
 def test_error_jsonl_line_not_an_object(tmp_path: Path) -> None:
@@ -452,18 +465,6 @@ def test_error_csv_missing_column_lists_header(tmp_path: Path) -> None:
     data_error(lambda: read_instructions(path), "d.csv", "header", "'instruction'", "'prompt'", "'category'")
 
 
-def test_error_csv_row_with_wrong_field_count(tmp_path: Path) -> None:
-    path = tmp_path / "d.csv"
-    path.write_text("instruction,label\na,x\nb,y,extra\n", encoding="utf-8")
-    data_error(lambda: read_instructions(path), "d.csv", "row 2", "line 3", "3 fields")
-
-
-def test_error_csv_duplicate_header(tmp_path: Path) -> None:
-    path = tmp_path / "d.csv"
-    path.write_text("instruction,instruction\na,b\n", encoding="utf-8")
-    data_error(lambda: read_instructions(path), "d.csv", "duplicate", "'instruction'")
-
-
 def test_error_parquet_missing_column(tmp_path: Path) -> None:
     path = tmp_path / "d.parquet"
     pq.write_table(pa.table({"prompt": ["a"], "answer": ["b"]}), path)
@@ -474,12 +475,6 @@ def test_error_parquet_null_text(tmp_path: Path) -> None:
     path = tmp_path / "d.parquet"
     pq.write_table(pa.table({"instruction": ["a", None]}), path)
     data_error(lambda: read_instructions(path), "d.parquet", "row 2", "'instruction'", "null")
-
-
-def test_error_not_a_parquet_file(tmp_path: Path) -> None:
-    path = tmp_path / "fake.parquet"
-    path.write_text("not parquet", encoding="utf-8")
-    data_error(lambda: read_instructions(path), "fake.parquet", "Parquet")
 
 
 def test_error_json_list_item_not_an_object(tmp_path: Path) -> None:

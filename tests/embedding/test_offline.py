@@ -68,13 +68,8 @@ def test_default_alias_locates_a_safetensors_folder(tmp_path: Path) -> None:
 
 
 def test_unknown_package_raises_one_line_error_with_the_pip_command(tmp_path: Path) -> None:
-    model = OfflineModel(
-        alias="nothing",
-        package="pie-embed-no-such-model-package",
-        description="absent",
-        family="encoder",
-        install_hint="pip install pie-embed-no-such-model-package",
-    )
+    absent = "pie-embed-no-such-model-package"
+    model = OfflineModel("nothing", absent, "absent", "encoder", f"pip install {absent}")
     assert not model.is_installed()
     with pytest.raises(ModelNotFoundError) as caught:
         model.locate(tmp_path)
