@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from pie_embed.cli.app import console, err_console
 from pie_embed.errors import ConfigError
 
-if TYPE_CHECKING:
-    import numpy as np
-
-    from pie_embed.embedding.encoder import TextEncoder
-
 KINDS = ("icl", "select", "compress")
-POOLS = ("ieb", "t0", "induction")
-T0_FILE = "t0_prompted_instances.jsonl"
+Table = tuple[list[str], list[list[str]]]  # header and rows of cells
 DISTRACTOR_FILE = "alpaca_5000.jsonl"
 
 
@@ -119,79 +112,55 @@ def _icl(options: DownstreamOptions) -> None:
     console.print(f"wrote {plot_icl(result, options.out / 'icl.png')}", highlight=False)
 
 
-def _embedder() -> Callable[[str, list[str]], np.ndarray]:
-    """``embed(model, texts)``, keeping the last model's encoder loaded (one model in memory at a time)."""
-    from pie_embed.downstream.pickers import make_model_encoder
+def _report(options: DownstreamOptions, name: str, result: Any, title: str, table: Table) -> None:
+    """Print ``table`` and write ``result`` (JSON) and the table (Markdown) into the run folder."""
+    from pie_embed.benchmark.report import markdown_table
+    from pie_embed.downstream.report import rich_table
 
-    loaded: dict[str, TextEncoder] = {}
-
-    def embed(model: str, texts: list[str]) -> np.ndarray:
-        if model not in loaded:
-            loaded.clear()
-            loaded[model] = make_model_encoder(model)
-        return loaded[model].encode(texts)
-
-    return embed
+    console.print(rich_table(title, *table))
+    _write(options.out, name, result.to_dict(), options.json_out, f"## {title}\n\n{markdown_table(*table)}")
 
 
 def _select(options: DownstreamOptions) -> None:
-    from pie_embed.benchmark.report import markdown_table
-    from pie_embed.downstream.coverage import (
-        FRACTIONS,
-        SELECT_SEEDS,
-        LabeledPool,
-        ieb_pool,
-        induction_pool,
-        labeled_file_pool,
-        selection_coverage,
-    )
-    from pie_embed.downstream.report import coverage_rows, rich_table
-    from pie_embed.paths import data_dir
+    from pie_embed.downstream.coverage import FRACTIONS, SELECT_SEEDS, named_pools, selection_coverage
+    from pie_embed.downstream.pickers import OneModelAtATime
+    from pie_embed.downstream.report import coverage_rows
 
-    unknown = [p for p in options.pools if p not in POOLS]
-    if unknown:
-        raise ConfigError(f"--pool must be one of {', '.join(POOLS)}, got {unknown[0]!r}")
-    pools: list[LabeledPool] = []
-    for name in options.pools or list(POOLS):
-        if name == "ieb":
-            pools.append(ieb_pool(data_dir("ieb", options.ieb_dir)))
-        elif name == "t0":
-            folder = data_dir("generalization", options.panel_dir, option="--panel-dir")
-            pools.append(labeled_file_pool(folder / T0_FILE, "t0_prompted_instances"))
-        else:
-            folder = data_dir("downstream", options.downstream_dir, option="--downstream-dir")
-            pools.append(induction_pool(folder, options.seed, options.tasks or None))
+    pools = named_pools(
+        options.pools,
+        ieb_dir=options.ieb_dir,
+        panel_dir=options.panel_dir,
+        downstream_dir=options.downstream_dir,
+        seed=options.seed,
+        tasks=options.tasks or None,
+    )
     result = selection_coverage(
         pools,
-        _embedder(),
+        OneModelAtATime(),
         _models(options),
         fractions=options.fractions or FRACTIONS,
         seeds=options.seeds or SELECT_SEEDS,
         log=lambda message: err_console.print(message, highlight=False),
     )
-    table = coverage_rows(result)
-    console.print(rich_table("Data selection: task coverage (means ± sd over seeds)", *table))
-    _write(options.out, "select", result.to_dict(), options.json_out, markdown_table(*table))
+    title = "Data selection: task coverage (means ± sd over seeds)"
+    _report(options, "select", result, title, coverage_rows(result))
 
 
 def _compress(options: DownstreamOptions) -> None:
-    from pie_embed.benchmark.report import markdown_table
     from pie_embed.downstream.compression import COMPRESS_FRACTIONS, COMPRESS_SEEDS, compress_test_set
     from pie_embed.downstream.icl import ICLResult
-    from pie_embed.downstream.report import compression_rows, rich_table
+    from pie_embed.downstream.pickers import OneModelAtATime
+    from pie_embed.downstream.report import compression_rows
 
-    icl = ICLResult.load(options.out)
     result = compress_test_set(
-        icl,
-        _embedder(),
+        ICLResult.load(options.out),
+        OneModelAtATime(),
         _models(options),
         fractions=options.fractions or COMPRESS_FRACTIONS,
         seeds=options.seeds or COMPRESS_SEEDS,
     )
-    table = compression_rows(result)
     title = (
         f"Test-set compression: {result.queries} queries, {result.pairs} (LLM, condition) pairs; "
         "mean absolute accuracy error and Kendall's tau of the condition ranking, means ± sd over seeds"
     )
-    console.print(rich_table(title, *table))
-    _write(options.out, "compress", result.to_dict(), options.json_out, markdown_table(*table))
+    _report(options, "compress", result, title, compression_rows(result))

@@ -61,6 +61,14 @@ FORMATS: tuple[str, ...] = (
     "hf-dataset",
 )
 JOIN_MODES: tuple[str, ...] = ("none", "newline", "space")
+# the reader settings and their defaults (InstructionSource holds them as one value)
+READER_DEFAULTS: dict[str, Any] = {
+    "field": "instruction",
+    "label_field": "label",
+    "input_field": "input",
+    "join": "none",
+    "split": None,
+}
 _PLACEHOLDER = re.compile(r"\{(instruction|input)\}")
 
 
@@ -190,16 +198,16 @@ def _nonempty(path: Path, opened: OpenedRows, what: str) -> OpenedRows:
 
 
 def _records(
-    path: Path,
-    field: str,
-    label_field: str,
-    input_field: str,
-    join: str,
-    split: str | None,
-    require_labels: bool,
-    chunk_rows: int = 10_000,
+    path: Path, *, require_labels: bool = False, chunk_rows: int = 10_000, **reader_options: Any
 ) -> tuple[str, Iterator[InstructionRecord]]:
-    """The format of ``path`` and its records, streamed: what reading whole and reading in chunks share."""
+    """The format of ``path`` and its records, streamed: what reading whole and reading in chunks share.
+    ``reader_options`` are :func:`read_instructions`'s (field, label_field, input_field, join, split)."""
+    unknown = set(reader_options) - set(READER_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown reader option(s): {', '.join(sorted(unknown))}")
+    options = {**READER_DEFAULTS, **reader_options}
+    field, label_field, input_field = options["field"], options["label_field"], options["input_field"]
+    join, split = options["join"], options["split"]
     check_join(path, join)
     opened = _nonempty(
         path,
@@ -235,26 +243,20 @@ def read_instructions(
     ``require_labels`` is set.
     """
     path = Path(path)
-    fmt, records = _records(path, field, label_field, input_field, join, split, require_labels)
+    options = {"field": field, "label_field": label_field, "input_field": input_field, "join": join}
+    fmt, records = _records(path, split=split, require_labels=require_labels, **options)
     return InstructionDataset(records=list(records), path=path, format=fmt)
 
 
-def read_rows_at(
-    path: str | Path,
-    rows: Iterable[int],
-    field: str = "instruction",
-    label_field: str = "label",
-    input_field: str = "input",
-    join: str = "none",
-    split: str | None = None,
-) -> InstructionDataset:
+def read_rows_at(path: str | Path, rows: Iterable[int], **reader_options: Any) -> InstructionDataset:
     """Only the rows ``rows`` (file row numbers) of a file, read in one streamed pass, in file order:
-    how a few chosen rows of a file too large to hold are read back."""
+    how a few chosen rows of a file too large to hold are read back. ``reader_options`` are
+    :func:`read_instructions`'s."""
     path = Path(path)
     wanted = sorted(set(int(r) for r in rows))
     if wanted and wanted[0] < 0:
         raise DataError(f"{path}: row index {wanted[0]} is negative")
-    fmt, records = _records(path, field, label_field, input_field, join, split, False)
+    fmt, records = _records(path, **reader_options)
     kept: list[InstructionRecord] = []
     found: list[int] = []
     if wanted:
@@ -286,19 +288,12 @@ def count_rows(path: str | Path, field: str = "instruction", split: str | None =
 
 
 def iter_instructions(
-    path: str | Path,
-    field: str = "instruction",
-    label_field: str = "label",
-    input_field: str = "input",
-    join: str = "none",
-    split: str | None = None,
-    *,
-    chunk_rows: int = 10_000,
+    path: str | Path, *, chunk_rows: int = 10_000, **reader_options: Any
 ) -> Iterator[list[InstructionRecord]]:
-    """:func:`read_instructions` as consecutive chunks of ``chunk_rows`` records, holding one chunk at a
-    time: JSONL, CSV, Parquet and saved HF datasets are streamed (a JSON document is parsed whole)."""
-    path = Path(path)
-    _, records = _records(path, field, label_field, input_field, join, split, False, chunk_rows)
+    """:func:`read_instructions` (same ``reader_options``) as consecutive chunks of ``chunk_rows``
+    records, holding one chunk at a time: JSONL, CSV, Parquet and saved HF datasets are streamed (a JSON
+    document is parsed whole)."""
+    _, records = _records(Path(path), chunk_rows=chunk_rows, **reader_options)
     while chunk := list(itertools.islice(records, chunk_rows)):
         yield chunk
 

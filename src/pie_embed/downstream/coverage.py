@@ -21,6 +21,8 @@ from pie_embed.errors import DataError
 from pie_embed.tools.select import METHODS, select_instructions
 
 FRACTIONS = (0.01, 0.05, 0.10)
+POOLS = ("ieb", "t0", "induction")
+T0_FILE = "t0_prompted_instances.jsonl"
 SELECT_SEEDS = 5
 RANDOM = "random"
 
@@ -200,3 +202,33 @@ def induction_pool(data_dir: str | Path, seed: int = 0, tasks: list[str] | None 
     split = build_icl_split(data, [], seed=seed)
     texts = [join_text(row["instruction"], row["input"], "newline") for row in split.pool]
     return LabeledPool("instruction_induction_pool", texts, [row["task"] for row in split.pool])
+
+
+def named_pools(
+    names: Sequence[str],
+    *,
+    ieb_dir: str | Path | None = None,
+    panel_dir: str | Path | None = None,
+    downstream_dir: str | Path | None = None,
+    seed: int = 0,
+    tasks: list[str] | None = None,
+) -> list[LabeledPool]:
+    """The pools ``names`` (:data:`POOLS`; none: all three), their folders given or found as
+    :func:`pie_embed.paths.data_dir` finds data."""
+    from pie_embed.errors import ConfigError
+    from pie_embed.paths import data_dir
+
+    unknown = [name for name in names if name not in POOLS]
+    if unknown:
+        raise ConfigError(f"--pool must be one of {', '.join(POOLS)}, got {unknown[0]!r}")
+    pools: list[LabeledPool] = []
+    for name in names or POOLS:
+        if name == "ieb":
+            pools.append(ieb_pool(data_dir("ieb", ieb_dir)))
+        elif name == "t0":
+            folder = data_dir("generalization", panel_dir, option="--panel-dir")
+            pools.append(labeled_file_pool(folder / T0_FILE, "t0_prompted_instances"))
+        else:
+            folder = data_dir("downstream", downstream_dir, option="--downstream-dir")
+            pools.append(induction_pool(folder, seed, tasks))
+    return pools

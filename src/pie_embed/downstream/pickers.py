@@ -111,9 +111,18 @@ class EmbeddingPicker:
         return [[d.pool_row for d in demos] for demos in found]
 
 
-def encode_texts(model: str, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
-    """Vectors of ``texts`` under ``model`` (fp32, the benchmark protocol)."""
-    return make_model_encoder(model).encode(texts, show_progress_bar=show_progress)
+class OneModelAtATime:
+    """``embed(model, texts)``: vectors under ``model`` (fp32, the benchmark protocol), keeping only the
+    last model's encoder loaded."""
+
+    def __init__(self) -> None:
+        self.loaded: dict[str, TextEncoder] = {}
+
+    def __call__(self, model: str, texts: list[str]) -> np.ndarray:
+        if model not in self.loaded:
+            self.loaded.clear()
+            self.loaded[model] = make_model_encoder(model)
+        return self.loaded[model].encode(texts)
 
 
 def make_model_encoder(model: str) -> TextEncoder:

@@ -50,8 +50,22 @@ class TextEncoder(Protocol):
         show_progress_bar: bool | None = None,
         normalize_embeddings: bool | None = None,
     ) -> tuple[np.ndarray, EncodeStats]:
-        """float32 vectors [len(texts), dimension] in input order, and what the call did."""
-        ...
+        """float32 vectors [len(texts), dimension] in input order, and what the call did.
+
+        Written once for every :class:`EncoderBase`: the texts checked
+        (:func:`~pie_embed.data.text.checked_texts`: strings, valid Unicode, not blank), the call's batch
+        size and normalization resolved against the encoder's own, the call timed; ``_embed`` embeds."""
+        checked = checked_texts(texts)
+        size = getattr(self, "batch_size", None) if batch_size is None else batch_size
+        if size is not None and size < 1:
+            raise ConfigError(f"batch_size must be at least 1, got {size}")
+        normalize = getattr(self, "normalize", True) if normalize_embeddings is None else normalize_embeddings
+        started = time.perf_counter()
+        if not checked:
+            return np.zeros((0, self.dimension), np.float32), EncodeStats()
+        vectors, stats = self._embed(checked, size, show_progress_bar, normalize)
+        stats.seconds = time.perf_counter() - started
+        return vectors, stats
 
     def encode(
         self,
@@ -72,32 +86,12 @@ class TextEncoder(Protocol):
 
 
 class EncoderBase(TextEncoder):
-    """``encode_with_stats`` written once: the texts checked (:func:`~pie_embed.data.text.checked_texts`:
-    strings, valid Unicode, not blank), the call's batch size and normalization resolved against the
-    encoder's own, the call timed; subclasses embed the checked texts in :meth:`_embed`."""
+    """What the encoders of this package build on: the protocol's ``encode_with_stats`` and ``encode``,
+    an own batch size (None: the model's) and normalization; subclasses embed checked texts in
+    :meth:`_embed`."""
 
-    batch_size: int | None = None  # None: the model's own
+    batch_size: int | None = None
     normalize: bool = True
-
-    def encode_with_stats(
-        self,
-        texts: Sequence[str],
-        batch_size: int | None = None,
-        show_progress_bar: bool | None = None,
-        normalize_embeddings: bool | None = None,
-    ) -> tuple[np.ndarray, EncodeStats]:
-        """float32 vectors [len(texts), dimension] in input order, and what the call did."""
-        checked = checked_texts(texts)
-        size = self.batch_size if batch_size is None else batch_size
-        if size is not None and size < 1:
-            raise ConfigError(f"batch_size must be at least 1, got {size}")
-        normalize = self.normalize if normalize_embeddings is None else normalize_embeddings
-        started = time.perf_counter()
-        if not checked:
-            return np.zeros((0, self.dimension), np.float32), EncodeStats()
-        vectors, stats = self._embed(checked, size, show_progress_bar, normalize)
-        stats.seconds = time.perf_counter() - started
-        return vectors, stats
 
     def _embed(
         self, texts: list[str], batch_size: int | None, show_progress: bool | None, normalize: bool
