@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from importlib import metadata
+from importlib import import_module, metadata
+from typing import Any
 
 from pie_embed.errors import MissingExtraError
 
@@ -35,3 +36,12 @@ def require_extra(extra: str) -> None:
     missing = missing_from_extra(extra)
     if missing:
         raise MissingExtraError(missing[0], extra)
+
+
+def import_extra(module: str, extra: str, package: str | None = None) -> Any:
+    """``module`` imported, or :class:`MissingExtraError` naming ``package`` (default: the module's
+    top-level name) and the extra that installs it."""
+    try:
+        return import_module(module)
+    except ImportError:
+        raise MissingExtraError(package or module.split(".")[0], extra) from None

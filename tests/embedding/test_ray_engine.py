@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import builtins
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -48,14 +48,7 @@ def test_ray_output_equals_the_local_engine(local_ray, tiny_encoder_dir: Path, t
 
 
 def test_missing_ray_names_the_extra(tiny_encoder_dir: Path, tmp_path: Path, monkeypatch) -> None:
-    real_import = builtins.__import__
-
-    def no_ray(name, *args, **kwargs):
-        if name == "ray":
-            raise ImportError("no ray")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_ray)
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if not installed: importing it fails
     with pytest.raises(MissingExtraError, match=r"pie-embed\[ray\]"):
         embed_to(
             tmp_path / "in.jsonl",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.table import Table
 
@@ -98,3 +100,8 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cells) + " |" for cells in rows]
     return "\n".join(lines) + "\n"
+
+
+def rounded(row: Any, digits: int = 4) -> dict[str, Any]:
+    """A dataclass row as a JSON-ready dict, its floats rounded to ``digits`` places."""
+    return {k: round(v, digits) if isinstance(v, float) else v for k, v in dataclasses.asdict(row).items()}

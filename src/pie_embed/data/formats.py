@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pie_embed.errors import DataError, MissingExtraError
+from pie_embed.errors import DataError
+from pie_embed.extras import import_extra
 
 SUFFIXES: tuple[str, ...] = (".json", ".jsonl", ".csv", ".parquet")
 _MAX_LISTED = 20
@@ -277,10 +278,7 @@ def _hf_stream(dataset: Any, where: str, batch_rows: int) -> Iterator[_RawRow]:
 
 def _open_hf(path: Path, split: str | None) -> tuple[Any, str, dict[str, list[str]]]:
     """The chosen split of a saved dataset (memory-mapped, not loaded), its error prefix and label names."""
-    try:
-        import datasets
-    except ImportError:
-        raise MissingExtraError("datasets", "hf") from None
+    datasets = import_extra("datasets", "hf")
     try:
         loaded = datasets.load_from_disk(str(path))
     except Exception as exc:  # any load failure is a data problem here

@@ -9,11 +9,12 @@ error over all (LLM, condition) pairs and Kendall's tau of each LLM's ranking of
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from pie_embed.benchmark.report import rounded
 from pie_embed.data.readers import join_text
 from pie_embed.downstream.icl import ICLResult
 from pie_embed.embedding.normalize import unit_rows
@@ -52,10 +53,7 @@ class CompressionResult:
             "machine": self.machine,
             "pairs": self.pairs,
             "queries": self.queries,
-            "rows": [
-                {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(r).items()}
-                for r in self.rows
-            ],
+            "rows": [rounded(r) for r in self.rows],
         }
 
 

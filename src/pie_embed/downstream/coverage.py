@@ -10,12 +10,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from pie_embed.benchmark.report import rounded
 from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import DataError
 from pie_embed.tools.select import METHODS, select_instructions
@@ -93,10 +94,7 @@ class CoverageResult:
             "benchmark": "select",
             "machine": self.machine,
             "seconds": self.seconds,
-            "rows": [
-                {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(r).items()}
-                for r in self.rows
-            ],
+            "rows": [rounded(r) for r in self.rows],
         }
 
 

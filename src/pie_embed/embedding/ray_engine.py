@@ -19,7 +19,8 @@ from pie_embed.embedding.config import EmbedderConfig
 from pie_embed.embedding.embedder import InstructionEmbedder
 from pie_embed.embedding.protocol import EncoderBase
 from pie_embed.embedding.stats import EncodeStats
-from pie_embed.errors import ConfigError, DataError, MissingExtraError
+from pie_embed.errors import ConfigError, DataError
+from pie_embed.extras import import_extra
 
 BLOCK_ROWS = 1024  # texts per actor call
 
@@ -37,14 +38,6 @@ class _EmbedActor:
         return self.embedder.encode_with_stats(texts, batch_size, show_progress_bar=False)
 
 
-def _import_ray() -> Any:
-    try:
-        import ray
-    except ImportError:
-        raise MissingExtraError("ray", "ray") from None
-    return ray
-
-
 class RayEncoder(EncoderBase):
     """An :class:`InstructionEmbedder` spread over ``workers`` Ray actors (this machine's Ray, or a
     cluster's with ``address``). Every job and tool takes it wherever it takes an encoder: ``pie embed``,
@@ -60,7 +53,7 @@ class RayEncoder(EncoderBase):
     ) -> None:
         if workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {workers}")
-        self.ray = _import_ray()
+        self.ray = import_extra("ray", "ray")
         self.config = config
         self.workers = workers
         self.address = address

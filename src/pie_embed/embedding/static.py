@@ -23,7 +23,8 @@ import numpy as np
 from pie_embed.embedding.protocol import EncoderBase
 from pie_embed.embedding.shipped import CARD_KEY, file_digest, shipped_data_path
 from pie_embed.embedding.stats import EncodeStats
-from pie_embed.errors import ConfigError, MissingExtraError, ModelNotFoundError
+from pie_embed.errors import ConfigError, ModelNotFoundError
+from pie_embed.extras import import_extra
 from pie_embed.progress import progress_bar
 
 __all__ = [
@@ -209,11 +210,7 @@ def static_model_dir(recipe: StaticRecipe, cache_dir: Path | None = None) -> Pat
 
 def require_model2vec() -> Any:
     """The model2vec package, or an error naming the ``static`` extra."""
-    try:
-        import model2vec
-    except ImportError:
-        raise MissingExtraError("model2vec", "static") from None
-    return model2vec
+    return import_extra("model2vec", "static")
 
 
 class StaticEncoder(EncoderBase):

@@ -15,7 +15,8 @@ from pie_embed.data.atomic import atomic_write, atomic_write_text
 from pie_embed.data.source import InstructionSource, as_source
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.embedding.normalize import unit_rows
-from pie_embed.errors import ConfigError, DataError, MissingExtraError
+from pie_embed.errors import ConfigError, DataError
+from pie_embed.extras import import_extra
 from pie_embed.tools.clustering import kmeans
 from pie_embed.tools.vectors import embed_rows
 
@@ -51,10 +52,7 @@ def project(vectors: np.ndarray, method: str = "tsne", seed: int = 0) -> np.ndar
     if method == "pca":
         return PCA(n_components=2, random_state=seed).fit_transform(vectors)
     if method == "umap":
-        try:
-            import umap
-        except ImportError:
-            raise MissingExtraError("umap-learn", "map") from None
+        umap = import_extra("umap", "map", "umap-learn")
         return umap.UMAP(n_components=2, metric="cosine", random_state=seed).fit_transform(vectors)
     from sklearn.manifold import TSNE
 
@@ -106,10 +104,7 @@ def _title(task_map: TaskMap, color_by: str) -> str:
 
 def write_html(task_map: TaskMap, path: str | Path, color_by: str = "task") -> None:
     """A self-contained interactive scatter plot (plotly.js inlined, SVG markers, hover shows the text)."""
-    try:
-        import plotly.graph_objects as go
-    except ImportError:
-        raise MissingExtraError("plotly", "tools") from None
+    go = import_extra("plotly.graph_objects", "tools")
     shown = _legend_groups(task_map.groups)
     figure = go.Figure()
     for group in [g for g, _ in Counter(shown).most_common() if g != "other"] + (

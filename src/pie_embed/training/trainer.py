@@ -11,7 +11,8 @@ from typing import Any, Literal
 
 from pie_embed.data.atomic import write_json
 from pie_embed.embedding.precision import bf16_supported
-from pie_embed.errors import ConfigError, DataError, MissingExtraError
+from pie_embed.errors import ConfigError, DataError
+from pie_embed.extras import import_extra
 
 __all__ = [
     "TrainConfig",
@@ -169,11 +170,7 @@ def _add_lora(model: Any, config: TrainConfig) -> None:
     """LoRA adapters on every linear layer of the transformer (sentence-transformers' peft support, which
     also saves and reloads them in checkpoints, so the best checkpoint is restored at the end); only the
     adapters train."""
-    try:
-        from peft import LoraConfig
-    except ImportError:
-        raise MissingExtraError("peft", "train") from None
-    lora = LoraConfig(
+    lora = import_extra("peft", "train").LoraConfig(
         r=config.lora_rank, lora_alpha=config.lora_alpha, lora_dropout=0.05, target_modules="all-linear"
     )
     model.add_adapter(lora)
@@ -314,10 +311,7 @@ def _task_dataset(
 ) -> tuple[Any, Any, int]:
     """(dataset, loss, examples) for the trainer: one dataset, or one per label source with
     ``batches_by_source`` (the same loss on each)."""
-    try:
-        from datasets import Dataset
-    except ImportError:
-        raise MissingExtraError("datasets", "train") from None
+    Dataset = import_extra("datasets", "train").Dataset  # noqa: N806 - the class itself
 
     columns = examples.columns()
     if config.max_examples is not None:
