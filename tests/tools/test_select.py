@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import numpy as np
@@ -83,6 +84,8 @@ def test_select_file_writes_subset_in_input_format_and_report(tiny_encoder_dir, 
     report = json.loads(result.report_path.read_text())
     assert report["selected"] == 5 and report["input_rows"] == 40 and report["clusters"] == 5
     assert [r["row"] for r in report["selected_rows"]] == result.selection.indices
+    assert report == dataclasses.asdict(result.report)  # the file is the result, written as it is
+    assert result.report.selected_rows[0].line == result.selection.indices[0] + 1
 
 
 def test_select_file_rejects_mismatched_embeddings(tiny_encoder_dir, tmp_path):

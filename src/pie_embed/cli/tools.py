@@ -108,15 +108,15 @@ def select(
         label_tasks=not no_labels,
         show_progress=True,
     )
-    summary = result.selection.summary()
-    tasks = result.report["tasks"]
-    covered = "" if not tasks else f", {tasks['tasks_selected']} of {tasks['tasks_in_input']} tasks covered"
+    report = result.report
+    tasks = report.tasks
+    covered = "" if not tasks else f", {tasks.tasks_selected} of {tasks.tasks_in_input} tasks covered"
     console.print(
-        f"kept {summary['selected']} of {summary['input_rows']} rows ({summary['method']}, "
-        f"{summary['clusters']} clusters, {summary['duplicates_removed']} near-duplicates removed{covered}) "
-        f"-> {result.output}, report {result.report_path}"
+        f"kept {report.selected} of {report.input_rows} rows ({report.method}, {report.clusters} clusters, "
+        f"{report.duplicates_removed} near-duplicates removed{covered}) -> {result.output}, report "
+        f"{result.report_path}"
     )
-    for note in summary["notes"]:
+    for note in report.notes:
         console.print(f"note: {note}", highlight=False)
 
 

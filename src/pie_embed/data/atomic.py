@@ -6,6 +6,7 @@ these helpers: a temporary sibling on the same filesystem is renamed into place.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO, Any
 
 import numpy as np
@@ -44,11 +45,18 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def json_default(value: Any) -> Any:
-    """JSON for numpy values and datetimes."""
+    """JSON for numpy values, datetimes, paths, and results: a dataclass (its fields) or an object with
+    ``to_dict()``, so that every result is written by :func:`write_json` as it is."""
     if isinstance(value, np.generic | np.ndarray):
         return value.tolist()
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 

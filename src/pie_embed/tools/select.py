@@ -218,18 +218,73 @@ def select_instructions(
     )
 
 
-def task_coverage(texts: list[str], chosen: list[int], labeler: Any) -> dict[str, Any]:
+@dataclass
+class TaskCount:
+    task: str
+    rows: int
+
+
+@dataclass
+class TaskCoverage:
     """How many of the data's task labels (`pie label`) the chosen rows cover."""
+
+    tasks_in_input: int
+    tasks_selected: int
+    coverage: float | None
+    unlabeled_selected: int
+    top_selected: list[TaskCount]
+
+
+def task_coverage(texts: list[str], chosen: list[int], labeler: Any) -> TaskCoverage:
+    """The task coverage of rows ``chosen`` of ``texts``, labelled by ``labeler``."""
     labels = [t.label for t in labeler.label_many(texts)]
     everywhere = Counter(label for label in labels if label is not None)
     covered = Counter(labels[i] for i in chosen if labels[i] is not None)
-    return {
-        "tasks_in_input": len(everywhere),
-        "tasks_selected": len(covered),
-        "coverage": round(len(covered) / len(everywhere), 4) if everywhere else None,
-        "unlabeled_selected": sum(1 for i in chosen if labels[i] is None),
-        "top_selected": [{"task": task, "rows": count} for task, count in covered.most_common(20)],
-    }
+    return TaskCoverage(
+        tasks_in_input=len(everywhere),
+        tasks_selected=len(covered),
+        coverage=round(len(covered) / len(everywhere), 4) if everywhere else None,
+        unlabeled_selected=sum(1 for i in chosen if labels[i] is None),
+        top_selected=[TaskCount(task, count) for task, count in covered.most_common(20)],
+    )
+
+
+@dataclass
+class SelectedRow:
+    row: int
+    line: int
+    cluster: int
+    cluster_size: int
+
+
+@dataclass
+class DuplicateRow:
+    row: int
+    line: int
+    duplicate_of: int
+
+
+@dataclass
+class SelectReport:
+    """`pie select`'s report (``<output>.report.json``): the settings, the clusters, every selected row,
+    every removed near-duplicate and the task coverage."""
+
+    input: str
+    output: str
+    method: str
+    requested: int
+    selected: int
+    input_rows: int
+    duplicates_removed: int
+    clusters: int
+    cluster_size: dict[str, float] | None
+    noise_rows: int
+    backend: str
+    notes: list[str]
+    settings: dict[str, Any]
+    tasks: TaskCoverage | None
+    selected_rows: list[SelectedRow]
+    duplicates: list[DuplicateRow]
 
 
 @dataclass
@@ -239,7 +294,7 @@ class SelectFileResult:
     output: Path
     report_path: Path
     selection: SelectionResult
-    report: dict[str, Any]
+    report: SelectReport
 
 
 def select_file(
@@ -284,36 +339,33 @@ def select_file(
     report_out = Path(report_path) if report_path is not None else out.with_name(out.name + ".report.json")
     sizes = selection.cluster_sizes
     lines = data.lines
-    report: dict[str, Any] = {
-        "input": str(source.path),
-        "output": str(out),
-        **selection.summary(),
-        "settings": {
-            **data.settings,
-            "dedup_threshold": dedup_threshold,
-            "seed": seed,
-            **({"diversity_threshold": diversity_threshold} if method == "diverse" else {}),
-            **({"eps": eps, "min_samples": min_samples} if method == "dbscan" else {}),
-        },
-        "tasks": None,
-        "selected_rows": [
-            {
-                "row": i,
-                "line": int(lines[i]),
-                "cluster": int(selection.cluster_of[i]),
-                "cluster_size": sizes.get(int(selection.cluster_of[i]), 0),
-            }
-            for i in selection.indices
-        ],
-        "duplicates": [
-            {"row": i, "line": int(lines[i]), "duplicate_of": j} for i, j in selection.duplicate_of.items()
-        ],
+    settings: dict[str, Any] = {
+        **data.settings,
+        "dedup_threshold": dedup_threshold,
+        "seed": seed,
+        **({"diversity_threshold": diversity_threshold} if method == "diverse" else {}),
+        **({"eps": eps, "min_samples": min_samples} if method == "dbscan" else {}),
     }
+    tasks = None
     if label_tasks:
         from pie_embed.labeling import TaskLabeler
 
         assert data.texts is not None
-        report["tasks"] = task_coverage(data.texts, selection.indices, TaskLabeler(cache=True))
+        tasks = task_coverage(data.texts, selection.indices, TaskLabeler(cache=True))
+    report = SelectReport(
+        input=str(source.path),
+        output=str(out),
+        **selection.summary(),
+        settings=settings,
+        tasks=tasks,
+        selected_rows=[
+            SelectedRow(
+                i, int(lines[i]), int(selection.cluster_of[i]), sizes.get(int(selection.cluster_of[i]), 0)
+            )
+            for i in selection.indices
+        ],
+        duplicates=[DuplicateRow(i, int(lines[i]), j) for i, j in selection.duplicate_of.items()],
+    )
     write_subset(chosen, selection.indices, out, field=source.field)
     write_json(report_out, report)
     return SelectFileResult(out, report_out, selection, report)
