@@ -85,11 +85,13 @@ def interleaved_speeds(
     return speeds
 
 
-def run_watched(command: list[str], limit_s: float) -> tuple[int, float, int, str]:
+def run_watched(
+    command: list[str], limit_s: float, env: dict[str, str] | None = None
+) -> tuple[int, float, int, str]:
     """Run ``command``, sampling the resident memory of its whole process tree every 0.2 s, killed after
     ``limit_s`` seconds: its exit status, seconds, peak resident bytes and output."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     peak = 0
     while process.poll() is None:
         peak = max(peak, tree_rss(process.pid))
