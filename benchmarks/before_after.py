@@ -34,8 +34,8 @@ from pie_embed.benchmark.report import markdown_table
 ENCODE = """
 import json, sys, time
 from pie_embed import InstructionEmbedder
-data = json.load(open(sys.argv[1]))
-texts = [t for group in data.values() for t in group["samples"]]
+from pie_embed.data.readers import read_instructions
+texts = read_instructions(sys.argv[1]).texts
 embedder = InstructionEmbedder("default", precision=sys.argv[2])
 embedder.encode(texts[:64])
 started = time.perf_counter()

@@ -49,3 +49,16 @@ def test_bad_combinations_are_one_line_errors(tiny_encoder_dir: Path, source: Pa
         embed_to(source, tmp_path / "out.npy", built, engine="ray")
     with pytest.raises(ConfigError, match="--engine must be one of"):
         embed_to(source, f"{tmp_path}/x/", config, engine="spark")
+
+
+def test_a_resumed_folder_counts_earlier_truncated_texts(tiny_encoder_dir: Path, tmp_path: Path):
+    path = tmp_path / "long.jsonl"
+    words = " ".join(["word"] * 40)
+    path.write_text("".join(json.dumps({"instruction": f"{i} {words}"}) + "\n" for i in range(6)))
+    config = EmbedderConfig(model=str(tiny_encoder_dir), max_length=8)
+    whole = embed_to(path, tmp_path / "whole.npy", config)
+    folder = embed_to(path, f"{tmp_path / 'shards'}/", config, shard_rows=2)
+    again = embed_to(path, f"{tmp_path / 'shards'}/", config, shard_rows=2, resume=True)
+    assert whole.truncated == folder.truncated == again.truncated == 6
+    assert again.resumed_parts == 3 and again.embedded == 0
+    assert again.manifest is not None and again.manifest.extra["truncated"] == 6

@@ -154,3 +154,10 @@ def test_odd_text_gets_vectors_or_a_json_error(api: TestClient, state: ServingSt
                 assert "input[0]" in response.text or "text 0" in response.text
 
     run()
+
+
+def test_loading_without_tools_still_works_for_one_release(serve_files: dict[str, Path]):
+    config = ServerConfig(model=str(serve_files["model"]), bank=[serve_files["bank"]], labeler=False)
+    with pytest.warns(DeprecationWarning, match="serve\\(config\\) without tools= is deprecated"):
+        state = ServingState.load(config)
+    assert state.identifier is not None

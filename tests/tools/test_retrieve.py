@@ -4,13 +4,15 @@ import numpy as np
 import pytest
 
 from pie_embed import InstructionEmbedder
-from pie_embed.errors import DataError
+from pie_embed.data.source import InstructionSource
+from pie_embed.errors import ConfigError, DataError
 from pie_embed.tools.retrieve import (
     Demonstration,
     DemonstrationIndex,
     few_shot_prompt,
     leave_one_out_precision,
     random_precision,
+    retrieve_file,
 )
 
 POOL = [
@@ -112,3 +114,12 @@ def test_precision_measures():
     assert leave_one_out_precision(vectors, labels, 1) == 1.0
     assert leave_one_out_precision(vectors, labels, 2) == 0.5
     assert abs(random_precision(labels * 50, 4) - 99 / 199) < 0.05
+
+
+def test_queries_are_joined_as_the_pool_was(tiny_encoder_dir, pool_file, tmp_path):
+    pool = InstructionSource(pool_file, join="newline")
+    index = DemonstrationIndex.build(pool, embedder=InstructionEmbedder(str(tiny_encoder_dir)))
+    run = retrieve_file(index, InstructionSource(pool_file), k=1)  # the default join takes the pool's
+    assert run.records[0]["query"] == "Translate the sentence into French.\nGood night"
+    with pytest.raises(ConfigError, match="joined with their input as the pool was \\('newline'\\)"):
+        retrieve_file(index, InstructionSource(pool_file, join="space"), k=1)

@@ -12,6 +12,7 @@ import pytest
 from pie_embed.embedding.adapter import EncoderAdapter
 from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.embedding.stats import EncodeStats
+from pie_embed.errors import ConfigError
 from pie_embed.tools.correlate import correlate_files
 from pie_embed.tools.identify import TaskBank, TaskIdentifier
 from pie_embed.tools.retrieve import DemonstrationIndex
@@ -86,3 +87,10 @@ def test_the_protocol_is_enough_for_every_tool(encoder: TextEncoder, tmp_path: P
     other = _pool(tmp_path / "other.jsonl")
     result = correlate_files([pool, other], tmp_path / "correlation", embedder=encoder)
     assert result.files and all(path.is_file() for path in result.files)
+
+
+def test_an_adapted_model_needs_a_name():
+    with pytest.raises(TypeError):
+        EncoderAdapter(BareEncoder())  # type: ignore[call-arg]
+    with pytest.raises(ConfigError, match="EncoderAdapter needs name="):
+        EncoderAdapter(BareEncoder(), name="")

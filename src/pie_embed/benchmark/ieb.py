@@ -18,6 +18,7 @@ from pie_embed.benchmark.tasks import (
     evaluate_similarity,
 )
 from pie_embed.data.readers import InstructionPair, read_instructions, read_pairs
+from pie_embed.data.source import InstructionSource
 from pie_embed.embedding.cache import EmbeddingCache
 from pie_embed.embedding.config import DEFAULTS
 from pie_embed.embedding.embedder import InstructionEmbedder
@@ -81,9 +82,16 @@ class BenchmarkResult:
         }
 
 
-def read_labeled(path: str | Path, field: str = "instruction", label_field: str = "label") -> LabeledTexts:
-    """A labeled file (IEB label-dict, JSONL/JSON/CSV/Parquet with a label field) for clustering."""
-    dataset = read_instructions(path, field=field, label_field=label_field, require_labels=True)
+def read_labeled(
+    path: InstructionSource | str | Path, field: str = "instruction", label_field: str = "label"
+) -> LabeledTexts:
+    """A labeled file (IEB label-dict, JSONL/JSON/CSV/Parquet with a label field) for clustering; a
+    source brings its own settings (``field`` and ``label_field`` are then not used)."""
+    if isinstance(path, InstructionSource):
+        dataset = path.read(require_labels=True)
+        path = path.path
+    else:
+        dataset = read_instructions(path, field=field, label_field=label_field, require_labels=True)
     return LabeledTexts(Path(path).name, dataset.texts, [str(label) for label in dataset.labels])
 
 

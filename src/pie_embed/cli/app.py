@@ -63,11 +63,16 @@ def model_encoder(
     return make_encoder(config, engine, workers=workers, address=ray_address)
 
 
-def fast_choice(model: str, sources: list[InstructionSource], max_rows: int | None = None) -> str:
+def fast_choice(
+    model: str, sources: list[InstructionSource], max_rows: int | None = None, engine: str = "local"
+) -> str:
     """The model --fast picks for ``sources`` (the largest row count, capped at ``max_rows``, decides),
-    printed."""
+    printed. Static models run in this process only, so with another engine the model stays."""
     from pie_embed.embedding.static import fast_model
 
+    if engine != "local":
+        console.print(f"--fast: keeping {model} (static models run here, not on --engine {engine})")
+        return model
     rows = max(s.check().count() for s in sources) if model == DEFAULTS.model else 0
     rows = rows if max_rows is None else min(rows, max_rows)
     chosen, reason = fast_model(model, DEFAULTS.model, rows)

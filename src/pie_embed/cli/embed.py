@@ -65,7 +65,7 @@ def embed(
 
     source = data_source(input_path, field, input_field, join=join, split=split)
     if fast:
-        model = fast_choice(model, [source])
+        model = fast_choice(model, [source], engine=engine)
     config = DEFAULTS.replace(
         model=model,
         prompt=prompt,

@@ -51,7 +51,7 @@ Precision = Annotated[
     ),
 ]
 Engine = Annotated[
-    str, typer.Option("--engine", help="local, or ray (Ray Data; a local Ray unless --ray-address).")
+    str, typer.Option("--engine", help="local, or ray (Ray actors; a local Ray unless --ray-address).")
 ]
 Workers = Annotated[int, typer.Option("--workers", min=1, help="Model actors for --engine ray.")]
 RayAddress = Annotated[

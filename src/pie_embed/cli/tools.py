@@ -33,7 +33,8 @@ def _encoder_unless_given(
     """The encoder of -m (or of --fast's choice), or None when --embeddings gives the vectors; those
     must then be the named model's."""
     if embeddings is None:
-        return model_encoder(fast_choice(model, [source]) if fast else model, **settings)
+        engine = str(settings.get("engine", "local"))
+        return model_encoder(fast_choice(model, [source], engine=engine) if fast else model, **settings)
     if model != DEFAULTS.model:
         from pie_embed.tools.vectors import check_embeddings_model
 
@@ -212,7 +213,7 @@ def correlate(
 
     sources = [data_source(path, field) for path in datasets]
     if fast:
-        model = fast_choice(model, sources, max_rows=max_rows)
+        model = fast_choice(model, sources, max_rows=max_rows, engine=engine)
     result = correlate_files(
         sources,
         output,

@@ -1,5 +1,6 @@
-"""The folder ``pie embed --engine ray`` writes: Parquet parts (``text``, ``embedding``) in input order
-when read in name order, and a ``manifest.json`` whose ``format`` is :data:`RAY_FORMAT`."""
+"""The folder ``pie embed --engine ray`` wrote before 0.9 (Ray Data): Parquet parts (``text``,
+``embedding``) in input order when read in name order, and a ``manifest.json`` whose ``format`` is
+:data:`RAY_FORMAT`. Read only: the Ray engine now writes shard folders like every other engine."""
 
 from __future__ import annotations
 

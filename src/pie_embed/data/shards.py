@@ -39,6 +39,7 @@ class ShardInfo:
     texts_sha256: str
     embedded: int  # distinct texts this shard ran through the model
     copied: int  # rows whose text an earlier shard had already embedded
+    truncated: int = 0  # texts cut to the model's max length (absent from shards older than 0.9)
 
 
 def shard_stem(index: int) -> str:

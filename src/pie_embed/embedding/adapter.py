@@ -10,19 +10,23 @@ import numpy as np
 
 from pie_embed.embedding.protocol import EncoderBase
 from pie_embed.embedding.stats import EncodeStats
+from pie_embed.errors import ConfigError
 
 
 class EncoderAdapter(EncoderBase):
     """Wraps ``model``, whose ``encode(texts, batch_size=, show_progress_bar=, normalize_embeddings=)``
-    does the work.
+    does the work. ``name`` stands for the model in manifests and resume keys: give two different
+    models different names. Its weights cannot be fingerprinted, so nothing caches its vectors on disk.
 
     >>> from sentence_transformers import SentenceTransformer
     >>> encoder = EncoderAdapter(SentenceTransformer(folder), name="my-model")
     """
 
-    def __init__(self, model: Any, *, name: str | None = None, normalize: bool = True) -> None:
+    def __init__(self, model: Any, *, name: str, normalize: bool = True) -> None:
+        if not name or not isinstance(name, str):
+            raise ConfigError("EncoderAdapter needs name=: the vectors' settings and resume keys name it")
         self.model = model
-        self.name = name or type(model).__name__
+        self.name = name
         self.normalize = normalize
         self._dimension: int | None = None
 

@@ -23,7 +23,11 @@ def export_sentence_transformer(name: str, folder: str | Path, *, readme: str | 
     sentence-transformers model, with ``readme`` (the model card) as its README.md; encoders with no
     prompt and a pooling sentence-transformers has."""
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.models import Normalize, Pooling, Transformer
+
+    try:  # sentence-transformers 6.2 moved the modules; the old path warns there and goes later
+        from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    except ImportError:
+        from sentence_transformers.models import Normalize, Pooling, Transformer
 
     from pie_embed.embedding.models import load_model
 
@@ -41,7 +45,8 @@ def export_sentence_transformer(name: str, folder: str | Path, *, readme: str | 
         loaded.tokenizer.model_max_length = loaded.max_length
         loaded.tokenizer.save_pretrained(str(weights))
         transformer = Transformer(str(weights), max_seq_length=loaded.max_length)
-        pooling = Pooling(transformer.get_word_embedding_dimension(), ST_POOLING[loaded.default_pooling])
+        dimension = getattr(transformer, "get_embedding_dimension", transformer.get_word_embedding_dimension)
+        pooling = Pooling(dimension(), ST_POOLING[loaded.default_pooling])
         model = SentenceTransformer(modules=[transformer, pooling, Normalize()], device="cpu")
         model.save(str(tmp / "model"))
         for item in (tmp / "model").iterdir():

@@ -16,8 +16,13 @@ __all__ = ["embed_file", "embedding_manifest"]
 
 
 def embed_file(
-    embedder: TextEncoder, input_path: str | Path, output_path: str | Path, **reader_options: Any
+    embedder: TextEncoder,
+    input_path: str | Path,
+    output_path: str | Path,
+    *,
+    store_texts: bool = True,
+    **reader_options: Any,
 ) -> EmbedResult:
     """Deprecated: ``embed_to(InstructionSource(input_path, ...), output_path, embedder)``."""
     warnings.warn("embed_file() is deprecated: use embed_to()", DeprecationWarning, stacklevel=2)
-    return embed_to(input_path, output_path, embedder, **reader_options)
+    return embed_to(input_path, output_path, embedder, store_texts=store_texts, **reader_options)

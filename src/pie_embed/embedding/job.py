@@ -29,6 +29,7 @@ from pie_embed.embedding.config import EmbedderConfig
 from pie_embed.embedding.encoder import check_engine, make_encoder
 from pie_embed.embedding.protocol import TextEncoder
 from pie_embed.embedding.sinks import FileSink, ShardSink, VectorSink
+from pie_embed.embedding.stats import EncodeStats
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.progress import progress_bar
 
@@ -48,7 +49,7 @@ class EmbedResult:
     copied: int  # rows whose text an earlier row had already embedded
     parts: int  # chunks (shards of a folder)
     resumed_parts: int  # chunks finished by an earlier, interrupted run
-    truncated: int  # texts cut to the model's max length, in the chunks this run embedded
+    truncated: int  # texts cut to the model's max length (resumed chunks included)
     workers: int  # encoder processes (Ray actors; 1 for this process)
     seconds: float
     manifest: EmbeddingManifest | None = None
@@ -56,6 +57,23 @@ class EmbedResult:
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds else 0.0
+
+    # the names of the results this one replaced (embed_file's and embed_stream's), for one release
+    @property
+    def folder(self) -> Path | None:
+        return self.output
+
+    @property
+    def shards(self) -> int:
+        return self.parts
+
+    @property
+    def resumed_shards(self) -> int:
+        return self.resumed_parts
+
+    @property
+    def stats(self) -> EncodeStats:
+        return EncodeStats(self.rows, self.embedded, self.truncated, self.parts, self.seconds)
 
 
 def embedding_manifest(
@@ -102,7 +120,8 @@ class _Chunks:
         self.sink = sink
         self.deduplicate = deduplicate
         self.first_seen: dict[bytes, tuple[int, int]] = {}  # text digest -> (chunk, row in chunk)
-        self.checksums = RunningChecksums()  # the same digests as a single file of all rows
+        # the same digests as a single file of all rows; vectors kept in memory are not written anywhere
+        self.checksums = RunningChecksums() if sink.kind != "memory" else None
         self.rows = self.embedded = self.copied = self.truncated = 0
 
     def keys(self, texts: list[str]) -> list[bytes] | None:
@@ -129,22 +148,28 @@ class _Chunks:
         for chunk, pairs in from_earlier.items():
             here, there = zip(*pairs, strict=True)
             vectors[list(here)] = self.sink.vectors(chunk)[list(there)]
-        embedded = 0
+        embedded = truncated = 0
         if new_rows:
             new_texts = [texts[p] for p in new_rows]
             vectors[new_rows], stats = self.encoder.encode_with_stats(new_texts, show_progress_bar=False)
             embedded = stats.unique  # the encoder embeds a repeat within one call once, too
-            self.truncated += stats.truncated
+            truncated = stats.truncated
         for here, there in repeats:
             vectors[here] = vectors[there]
-        info = ShardInfo(index, self.rows, len(texts), texts_sha256(texts), embedded, len(texts) - embedded)
+        info = ShardInfo(
+            index, self.rows, len(texts), texts_sha256(texts), embedded, len(texts) - embedded, truncated
+        )
         return vectors, info
 
-    def add(self, index: int, texts: list[str], keys: list[bytes] | None, vectors: np.ndarray) -> None:
+    def add(
+        self, index: int, texts: list[str], keys: list[bytes] | None, vectors: np.ndarray, info: ShardInfo
+    ) -> None:
         for position, key in enumerate(keys or ()):
             self.first_seen.setdefault(key, (index, position))
-        self.checksums.add(texts, vectors)
+        if self.checksums is not None:
+            self.checksums.add(texts, vectors)
         self.rows += len(texts)
+        self.truncated += info.truncated
 
 
 def run_embedding_job(
@@ -196,14 +221,14 @@ def run_embedding_job(
                 sink.write(info, vectors, records)
                 state.embedded += info.embedded
                 state.copied += info.copied
-            state.add(index, texts, keys, vectors)
+            state.add(index, texts, keys, vectors, info)
             chunks = index + 1
             advance(len(texts))
     manifest = embedding_manifest(
         encoder,
         count=state.rows,
-        texts_sha256=state.checksums.texts_sha256,
-        embeddings_sha256=state.checksums.embeddings_sha256,
+        texts_sha256=state.checksums.texts_sha256 if state.checksums else "",
+        embeddings_sha256=state.checksums.embeddings_sha256 if state.checksums else "",
         source=str(source.path),
         field=source.field,
         join=source.join,
@@ -245,12 +270,14 @@ def embed_to(
     workers: int = 1,
     address: str | None = None,
     show_progress: bool | None = None,
+    store_texts: bool = True,
     **reader_options: Any,
 ) -> EmbedResult:
     """Embed every row of ``source`` into ``output``: a ``.npy`` or ``.parquet`` file, or a folder (a
-    path ending in ``/``, or ``folder=True``) of shards that ``resume`` continues. ``embedder`` is a
-    configuration (built here, on ``engine``: ``"ray"`` spreads the model over ``workers`` Ray actors,
-    on ``address``'s cluster if given) or an encoder already built."""
+        path ending in ``/``, or ``folder=True``) of shards that ``resume`` continues. ``embedder`` is a
+        configuration (built here, on ``engine``: ``"ray"`` spreads the model over ``workers`` Ray actors,
+        on ``address``'s cluster if given) or an encoder already built. A Parquet file keeps each row's text
+    unless ``store_texts`` is False."""
     source = as_source(source, reader_options, caller="embed_to")
     output_path, is_folder = embeddings_output(output, folder=bool(folder))
     check_engine(engine)
@@ -260,7 +287,7 @@ def embed_to(
         raise ConfigError("an encoder given already built runs where it is: leave out --engine")
     else:
         encoder = embedder
-    sink: VectorSink = ShardSink(output_path) if is_folder else FileSink(output_path)
+    sink: VectorSink = ShardSink(output_path) if is_folder else FileSink(output_path, store_texts=store_texts)
     return run_embedding_job(
         source, encoder, sink, chunk_rows=shard_rows, resume=resume, show_progress=show_progress
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from pie_embed.deprecation import renamed_arguments
 from pie_embed.embedding.compile import large_input
 from pie_embed.embedding.config import EmbedderConfig
 from pie_embed.embedding.embedder import InstructionEmbedder
@@ -38,11 +39,21 @@ class _EmbedActor:
         return self.embedder.encode_with_stats(texts, batch_size, show_progress_bar=False)
 
 
+def actor_cpus(ray: Any, workers: int) -> int:
+    """CPUs to reserve for each of ``workers`` actors: an equal share of the cluster's (this machine's,
+    without one), at most what its largest node has, so that every actor can be placed."""
+    total = int(ray.cluster_resources().get("CPU", os.cpu_count() or 1))
+    nodes = [int(node["Resources"].get("CPU", 0)) for node in ray.nodes() if node["Alive"]]
+    largest = max(nodes, default=total)
+    return max(1, min(total // workers, largest))
+
+
 class RayEncoder(EncoderBase):
     """An :class:`InstructionEmbedder` spread over ``workers`` Ray actors (this machine's Ray, or a
     cluster's with ``address``). Every job and tool takes it wherever it takes an encoder: ``pie embed``,
     `pie select` and `pie correlate` with ``--engine ray``."""
 
+    @renamed_arguments(batch_rows="block_rows")
     def __init__(
         self,
         config: EmbedderConfig,
@@ -93,11 +104,9 @@ class RayEncoder(EncoderBase):
                     log_to_driver=False,
                     configure_logging=False,
                 )
-            cpus = os.cpu_count() or 1
-            local = self.address is None
-            actor = ray.remote(num_cpus=cpus / self.workers if local else 1)(_EmbedActor)
-            threads = max(1, cpus // self.workers) if local else cpus
-            self._actors = [actor.remote(self.config, threads) for _ in range(self.workers)]
+            per_actor = actor_cpus(ray, self.workers)
+            actor = ray.remote(num_cpus=per_actor)(_EmbedActor)
+            self._actors = [actor.remote(self.config, per_actor) for _ in range(self.workers)]
         return self._actors
 
     def _embed(

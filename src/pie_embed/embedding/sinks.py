@@ -48,10 +48,11 @@ class FileSink:
 
     kind = "file"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, store_texts: bool = True) -> None:
         self.path = self.output = Path(path)
         self.parts: list[np.ndarray] = []
-        self.texts: list[str] | None = [] if self.path.suffix.lower() == ".parquet" else None
+        keeps_texts = store_texts and self.path.suffix.lower() == ".parquet"
+        self.texts: list[str] | None = [] if keeps_texts else None
 
     def start(self, run: dict[str, Any], *, resume: bool) -> dict[int, ShardInfo]:
         if resume:
@@ -69,8 +70,7 @@ class FileSink:
         return self.parts[index]
 
     def finish(self, manifest: EmbeddingManifest) -> Path:
-        vectors = np.concatenate(self.parts) if self.parts else np.zeros((0, manifest.dimension), np.float32)
-        self.parts = []
+        vectors = stack_parts(self.parts, manifest.dimension)
         return write_embeddings(self.path, vectors, manifest, texts=self.texts)
 
 
@@ -134,12 +134,18 @@ class MemorySink:
         return None
 
     def take_vectors(self, dimension: int) -> np.ndarray:
-        """Every row's vector in one array, freeing each chunk as it is copied (rows held about once)."""
-        total = sum(len(part) for part in self.parts)
-        vectors = np.empty((total, dimension), np.float32)
-        start = 0
-        while self.parts:
-            part = self.parts.pop(0)
-            vectors[start : start + len(part)] = part
-            start += len(part)
-        return vectors
+        """Every row's vector in one array (the chunks are handed over)."""
+        return stack_parts(self.parts, dimension)
+
+
+def stack_parts(parts: list[np.ndarray], dimension: int) -> np.ndarray:
+    """``parts`` in one array, emptying the list as each is copied, so that the rows are held about once
+    rather than twice."""
+    vectors = np.empty((sum(len(part) for part in parts), dimension), np.float32)
+    start = 0
+    parts.reverse()
+    while parts:
+        part = parts.pop()
+        vectors[start : start + len(part)] = part
+        start += len(part)
+    return vectors

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import logging
+import warnings
 from collections.abc import Callable, Sequence, Sized
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,7 +20,6 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 
 from pie_embed.embedding.encoder import TextEncoder, make_encoder
-from pie_embed.errors import ConfigError
 from pie_embed.serving.batcher import EncodedTexts, MicroBatcher, QueueFullError
 from pie_embed.serving.config import ServerConfig
 from pie_embed.serving.metrics import ServerMetrics
@@ -78,6 +79,18 @@ def encoder(embedder: TextEncoder) -> Callable[[list[str]], EncodedTexts]:
     return encode
 
 
+def _deprecated_default_tools() -> ServingTools:
+    """The tools layer's toolkit, for callers of 0.8's ``serve(config)``; goes in the next release. Found
+    by name at run time: serving itself never depends on the tools."""
+    warnings.warn(
+        "serve(config) without tools= is deprecated: pass tools=pie_embed.tools.ServingToolkit() "
+        "(or identify=False and no index)",
+        DeprecationWarning,
+        stacklevel=4,
+    )
+    return importlib.import_module("pie_embed.tools").ServingToolkit()
+
+
 class ServingState:
     """Models are loaded here, before the server binds, so that bad settings fail as one-line errors."""
 
@@ -113,10 +126,7 @@ class ServingState:
         """Load everything ``config`` names (it was checked when it was made); ``tools`` builds the
         index and the identifier (needed when ``config`` asks for either)."""
         if tools is None and (config.index is not None or config.identify):
-            raise ConfigError(
-                "the server's task endpoints need their tools: pass tools=pie_embed.tools.ServingToolkit(), "
-                "or set identify=False and no index"
-            )
+            tools = _deprecated_default_tools()
         embedder = make_encoder(config.embedder)  # a static model by name, else the transformer
         index = identifier = None
         if tools is not None and config.index is not None:

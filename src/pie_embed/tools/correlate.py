@@ -16,6 +16,7 @@ import numpy as np
 
 from pie_embed.data.atomic import atomic_write, atomic_write_text, write_json
 from pie_embed.data.source import InstructionSource, as_source
+from pie_embed.deprecation import renamed_arguments
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError
@@ -119,6 +120,7 @@ class CorrelateFilesResult:
     files: list[Path]
 
 
+@renamed_arguments(paths="sources")
 def correlate_files(
     sources: Sequence[InstructionSource | str | Path],
     output_dir: str | Path,

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from pie_embed.benchmark.ieb import read_labeled
+from pie_embed.data.source import InstructionSource
 from pie_embed.embedding.cache import EmbeddingCache
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.embedding.normalize import unit_rows
@@ -81,7 +82,7 @@ class TaskBank:
     def from_files(
         cls,
         embedder: TextEncoder,
-        paths: Sequence[str | Path] | None = None,
+        paths: Sequence[InstructionSource | str | Path] | None = None,
         *,
         field: str = "instruction",
         label_field: str = "label",
@@ -100,11 +101,13 @@ class TaskBank:
             labels += labeled.labels
         if not texts:
             raise DataError("the task bank is empty")
-        if cache:  # keyed by the encoder's config_key and the texts
+        # keyed by the encoder's config_key and the texts: only for weights with a content fingerprint
+        if cache and embedder.describe().get("model_fingerprint") is not None:
             vectors, _ = EmbeddingCache(cache_dir() / "embeddings").encode(embedder, texts)
         else:
             vectors = embedder.encode(texts)
-        return cls.from_texts(unit_rows(vectors), labels, [str(p) for p in paths])
+        names = [str(p.path if isinstance(p, InstructionSource) else p) for p in paths]
+        return cls.from_texts(unit_rows(vectors), labels, names)
 
     def nearest(self, vectors: np.ndarray, top: int) -> list[list[NearTask]]:
         """The ``top`` closest tasks for each unit vector, best first."""

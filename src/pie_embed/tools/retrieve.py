@@ -163,7 +163,7 @@ class DemonstrationIndex:
                 model=str(s["model"]),
                 prompt=str(s["prompt_template"]),
                 pooling=str(s["pooling"]),
-                max_length=int(s["max_length"]),
+                max_length=None if s["max_length"] is None else int(s["max_length"]),
                 precision=str(s.get("precision", "fp32")),
                 instruction_tokens_only=bool(s.get("instruction_tokens_only", False)),
             )
@@ -328,7 +328,13 @@ def retrieve_file(
     few-shot prompts, separated by a rule, to ``prompts_path`` (each only when given). Queries are
     joined with their input as the pool was."""
     source = as_source(queries, reader_options, caller="retrieve_file")
-    source = source.replace(join=str(index.settings["join"]))
+    pool_join = str(index.settings["join"])
+    if source.join not in ("none", pool_join):
+        raise ConfigError(
+            f"{source.path}: queries are joined with their input as the pool was ({pool_join!r}), "
+            f"not {source.join!r}: leave the join out"
+        )
+    source = source.replace(join=pool_join)
     field, input_field = source.field, source.input_field
     dataset = source.check().read()
     found = index.retrieve(dataset.texts, k=k, show_progress=show_progress)

@@ -12,6 +12,7 @@ import numpy as np
 from pie_embed.data.atomic import write_json
 from pie_embed.data.source import InstructionSource, as_source
 from pie_embed.data.subsets import default_subset_path, write_subset
+from pie_embed.deprecation import renamed_arguments
 from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.embedding.normalize import ROW_BLOCK
 from pie_embed.errors import ConfigError
@@ -297,6 +298,7 @@ class SelectFileResult:
     report: SelectReport
 
 
+@renamed_arguments(path="source")
 def select_file(
     source: InstructionSource | str | Path,
     n: int,

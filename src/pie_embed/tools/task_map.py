@@ -13,6 +13,7 @@ import numpy as np
 
 from pie_embed.data.atomic import atomic_write, atomic_write_text
 from pie_embed.data.source import InstructionSource, as_source
+from pie_embed.deprecation import renamed_arguments
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError, DataError
@@ -186,6 +187,7 @@ class MapFileResult:
     png: Path
 
 
+@renamed_arguments(path="source")
 def map_file(
     source: InstructionSource | str | Path,
     output: str | Path,

@@ -16,6 +16,7 @@ from pie_embed.data.checksums import RunningChecksums, texts_sha256
 from pie_embed.data.embeddings import embeddings_manifest, read_embeddings
 from pie_embed.data.readers import InstructionDataset, detect_format
 from pie_embed.data.source import InstructionSource, as_source
+from pie_embed.deprecation import renamed_arguments
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.embedding.job import run_embedding_job
 from pie_embed.embedding.normalize import unit_rows
@@ -116,16 +117,20 @@ def _embed(
     sink: MemorySink,
     chunk_rows: int,
     show_progress: bool,
+    *,
+    deduplicate: bool,
 ) -> tuple[np.ndarray, dict[str, object]]:
-    """``source`` through the embedding job into ``sink``: every row's unit vector and the settings."""
+    """``source`` through the embedding job into ``sink``: every row's unit vector and the settings.
+    Without ``deduplicate``, a repeat is embedded once within its chunk (the encoder's own dedup) but not
+    looked up across chunks, which would hold a digest per row."""
     encoder = encoder or default_encoder()
-    # repeats are embedded once within a chunk (the encoder's own dedup), not looked up across chunks
     run_embedding_job(
-        source, encoder, sink, chunk_rows=chunk_rows, deduplicate=False, show_progress=show_progress
+        source, encoder, sink, chunk_rows=chunk_rows, deduplicate=deduplicate, show_progress=show_progress
     )
     return sink.take_vectors(encoder.dimension), _encoder_settings(encoder)
 
 
+@renamed_arguments(path="source")
 def embed_rows(
     source: InstructionSource | str | Path,
     *,
@@ -142,7 +147,7 @@ def embed_rows(
     source = as_source(source, reader_options, caller="embed_rows")
     if embeddings is None:
         sink = MemorySink(keep_texts=keep_texts)
-        vectors, settings = _embed(source, embedder, sink, chunk_rows, show_progress)
+        vectors, settings = _embed(source, embedder, sink, chunk_rows, show_progress, deduplicate=False)
         texts = sink.texts if keep_texts else None
         return EmbeddedRows(source, np.asarray(sink.lines, np.int64), vectors, settings, texts)
     lines: list[int] = []
@@ -160,6 +165,7 @@ def embed_rows(
     return EmbeddedRows(source, np.asarray(lines, np.int64), vectors, settings, kept if keep_texts else None)
 
 
+@renamed_arguments(path="source")
 def embed_dataset(
     source: InstructionSource | str | Path,
     *,
@@ -177,6 +183,6 @@ def embed_dataset(
         vectors, settings = _given_vectors(embeddings, source, len(dataset), sha256)
         return EmbeddedDataset(dataset, vectors, settings)
     sink = MemorySink(keep_records=True)
-    vectors, settings = _embed(source, embedder, sink, DATASET_CHUNK_ROWS, show_progress)
+    vectors, settings = _embed(source, embedder, sink, DATASET_CHUNK_ROWS, show_progress, deduplicate=True)
     dataset = InstructionDataset(sink.records, source.path, detect_format(source.path))
     return EmbeddedDataset(dataset, vectors, settings)
