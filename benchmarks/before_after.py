@@ -7,7 +7,8 @@ anything slower or hungrier?
 
 The earlier revision is checked out (``git worktree``) into benchmarks/.data/rev-<sha>/ and run from this
 environment with its ``src/`` first on ``PYTHONPATH``, so both sides use the same installed packages and
-models. Each case runs ``--rounds`` times per side, before and after alternating (this machine's speed
+models. Each case runs ``--rounds`` times per side, before and after alternating, the order swapped each
+round (the second of a pair ran up to 9% slower on 2026-12-07, whichever side it was; this machine's speed
 drifts); a row holds each side's median seconds and peak resident memory of the whole process tree, and
 their ratio. Inputs are embed_scale.py's synthetic rows (benchmarks/.data/, git-ignored).
 """
@@ -140,8 +141,10 @@ def main() -> None:
         if args.only and name not in args.only:
             continue
         runs: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
-        for _ in range(args.rounds):
-            for side, source in (("before", before), ("after", None)):
+        sides: tuple[tuple[str, Path | None], ...] = (("before", before), ("after", None))
+        for round_number in range(args.rounds):
+            # the first of a pair runs on a cooler machine: swap the order every round (ABBA)
+            for side, source in sides if round_number % 2 == 0 else sides[::-1]:
                 runs[side].append(run_side(command, source, out, args.limit_s))
                 print(name, side, runs[side][-1], flush=True)
         seconds = {side: median([r["seconds"] for r in found]) for side, found in runs.items()}
