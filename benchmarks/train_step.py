@@ -2,8 +2,11 @@
 
     .venv/bin/python benchmarks/train_step.py              # -> benchmarks/results/train_step.json
     .venv/bin/python benchmarks/train_step.py --steps 12
+    .venv/bin/python benchmarks/train_step.py --model mpnet-base --steps 3 \
+        --json benchmarks/results/train_step_mpnet.json
 
-all-MiniLM-L6-v2 with sentence-transformers' multiple-negatives loss, batch 64, max length 128, AdamW:
+all-MiniLM-L6-v2 (or ``--model``, an offline alias) with sentence-transformers' multiple-negatives loss,
+batch 64, max length 128, AdamW:
 the shape of the ``general`` recipe's steps. Rounds alternate fp32 / bf16 / fp32 so drift shows; each
 reports the median of its steps after two warm-up steps. The ratio tells how long a recipe measured in
 bf16 trains on a CPU without native bf16 (``TrainConfig.bf16=False``, what ``bf16=None`` picks there).
@@ -53,12 +56,15 @@ def step_seconds(folder: Path, texts: list[str], bf16: bool, steps: int, batch_s
 
 def main() -> None:
     parser = script_parser(__doc__)
+    parser.add_argument("--model", default="all-minilm-l6-v2", help="an offline encoder alias")
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/train_step.json"))
     args = parser.parse_args()
     texts = read_instructions(TEXTS).texts
-    folder = OFFLINE_MODELS["all-minilm-l6-v2"].locate(cache_dir()).path
+    from pie_embed.embedding.models import ALIASES
+
+    folder = OFFLINE_MODELS[ALIASES.get(args.model, args.model)].locate(cache_dir() / "models").path
     rounds: list[dict[str, Any]] = []
     for bf16 in (False, True, False):
         seconds = step_seconds(folder, texts, bf16, args.steps, args.batch_size)
@@ -66,7 +72,12 @@ def main() -> None:
         print(f"{rounds[-1]['precision']}: {seconds:.2f} s/step", flush=True)
     fp32 = statistics.mean(r["s_per_step"] for r in rounds if r["precision"] == "fp32")
     bf16 = rounds[1]["s_per_step"]
-    result = {"machine": machine_info(), "rounds": rounds, "fp32_over_bf16": round(fp32 / bf16, 2)}
+    result = {
+        "model": args.model,
+        "machine": machine_info(),
+        "rounds": rounds,
+        "fp32_over_bf16": round(fp32 / bf16, 2),
+    }
     print(f"fp32 / bf16 = {fp32 / bf16:.2f}  ({machine_line()})")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -45,7 +45,10 @@ def export_sentence_transformer(name: str, folder: str | Path, *, readme: str | 
         loaded.tokenizer.model_max_length = loaded.max_length
         loaded.tokenizer.save_pretrained(str(weights))
         transformer = Transformer(str(weights), max_seq_length=loaded.max_length)
-        dimension = getattr(transformer, "get_embedding_dimension", transformer.get_word_embedding_dimension)
+        if hasattr(transformer, "get_embedding_dimension"):  # the older name warns from 6.2 on
+            dimension = transformer.get_embedding_dimension
+        else:
+            dimension = transformer.get_word_embedding_dimension
         pooling = Pooling(dimension(), ST_POOLING[loaded.default_pooling])
         model = SentenceTransformer(modules=[transformer, pooling, Normalize()], device="cpu")
         model.save(str(tmp / "model"))
