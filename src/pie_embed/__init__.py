@@ -13,9 +13,10 @@ from pie_embed.version import pie_embed_version
 if TYPE_CHECKING:
     from pie_embed.embedding.embedder import InstructionEmbedder
     from pie_embed.embedding.prompts import PROMPTS, PromptTemplate
+    from pie_embed.tools.deduplicate import deduplicate
 
 __version__ = pie_embed_version()
-__all__ = ["PROMPTS", "InstructionEmbedder", "PromptTemplate", "__version__"]
+__all__ = ["PROMPTS", "InstructionEmbedder", "PromptTemplate", "__version__", "deduplicate"]
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -23,5 +24,6 @@ __getattr__, __dir__ = lazy_exports(
         "InstructionEmbedder": ".embedding.embedder",
         "PROMPTS": ".embedding.prompts",
         "PromptTemplate": ".embedding.prompts",
+        "deduplicate": ".tools.deduplicate",
     },
 )

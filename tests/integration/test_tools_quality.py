@@ -6,6 +6,7 @@ import pytest
 from pie_embed.data.readers import read_instructions
 from pie_embed.embedding.normalize import unit_rows
 from pie_embed.tools.correlate import correlate_vectors
+from pie_embed.tools.deduplicate import DEFAULT_THRESHOLD, deduplicate
 from pie_embed.tools.retrieve import leave_one_out_precision, random_precision
 from pie_embed.tools.select import select_instructions
 
@@ -51,3 +52,21 @@ def test_correlation_puts_math_near_math_and_code_near_code(minilm, shared_dir):
     w, c = result.wasserstein, result.coverage
     assert w[0, 1] < min(w[0, 2], w[0, 3]) and w[2, 3] < min(w[2, 0], w[2, 1])
     assert c[0, 1] > max(c[0, 2], c[0, 3]) and c[3, 2] > max(c[3, 0], c[3, 1])
+
+
+def test_dedup_with_the_default_model_removes_reworded_requests_only(default_model) -> None:
+    """The default model at the default threshold (0.9): rewordings of one request go, other requests of
+    the same task stay (the pairs are from Alpaca, where this threshold was chosen)."""
+    texts = [
+        "Create an analogy for the given concept.",
+        "Create an analogy that illustrates the following concept.",
+        "Develop an algorithm that sorts a list of integers.",
+        "Design an algorithm for sorting a list of integers.",
+        "Translate the sentence into French.",
+        "Translate the sentence into German.",
+        "Write a haiku about autumn.",
+        "Write a limerick about a cat.",
+    ]
+    result = deduplicate(texts, embedder=default_model)
+    assert result.threshold == DEFAULT_THRESHOLD == 0.9
+    assert [(d.index, d.duplicate_of) for d in result.duplicates] == [(1, 0), (3, 2)]

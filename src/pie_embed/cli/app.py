@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from pie_embed.embedding.config import DEFAULTS
-from pie_embed.errors import PieError
+from pie_embed.errors import PieError, one_line
 
 if TYPE_CHECKING:
     from pie_embed.data.source import InstructionSource
@@ -80,6 +80,13 @@ def fast_choice(
     return chosen
 
 
+def os_error_line(error: OSError) -> str:
+    """One line for an operating-system error: the path and the system's reason."""
+    where = error.filename if error.filename is not None else ""
+    reason = error.strerror or type(error).__name__
+    return one_line(f"{where}: {reason}" if where else f"{reason}: {error}")
+
+
 def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Show pie-embed's errors as one red line and exit with status 2 instead of a traceback."""
 
@@ -94,5 +101,8 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             err_console.print("[yellow]interrupted[/yellow]")
             raise typer.Exit(130) from None
+        except OSError as error:  # a path that cannot be created, read or written (PermissionError, ...)
+            err_console.print(f"[red]error:[/red] {os_error_line(error)}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
 
     return wrapper

@@ -118,11 +118,11 @@ def label(
         test_files=test_files,
         input_field=input_field,
     )
-    console.print(stats_table(built.stats))
     rows = labeled_rows(dataset.records, labels, built)
     if ieb_format:
         written = built.write(output, test_output, rows=rows)
     else:
         write_records(output, rows)
         written = [output]
+    console.print(stats_table(built.stats))  # after writing: a path that cannot be written is the one line
     console.print("wrote " + ", ".join(str(path) for path in written))

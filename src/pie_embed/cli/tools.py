@@ -1,4 +1,4 @@
-"""`pie select`, `pie index build`, `pie retrieve`, `pie correlate`, `pie identify`, `pie map`."""
+"""`pie select`, `pie dedup`, `pie index`, `pie retrieve`, `pie correlate`, `pie identify`, `pie map`."""
 
 from __future__ import annotations
 
@@ -119,6 +119,92 @@ def select(
     )
     for note in report.notes:
         console.print(f"note: {note}", highlight=False)
+
+
+def _columns_source(data: Path, columns: str, split: str | None) -> InstructionSource:
+    """--columns: one column, or two joined by a newline (instruction and its input, or its response)."""
+    from pie_embed.errors import ConfigError
+
+    names = [name.strip() for name in columns.split(",")]
+    if not 1 <= len(names) <= 2 or not all(names):
+        raise ConfigError(
+            f"--columns {columns!r}: give one column or two separated by a comma (instruction,input); "
+            "more columns: pie_embed.deduplicate(records, columns=[...]) in Python"
+        )
+    if len(names) == 1:
+        return data_source(data, names[0], split=split)
+    return data_source(data, names[0], names[1], join="newline", split=split)
+
+
+@app.command("dedup")
+@friendly_errors
+def dedup(
+    data: Annotated[Path, typer.Argument(help="Dataset: JSON, JSONL, CSV, Parquet or saved HF dataset.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Kept rows (default <input stem>.dedup.<ext>).")
+    ] = None,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            "--threshold", "-t", help="Remove a row at least this cosine-similar to an earlier kept row."
+        ),
+    ] = 0.9,
+    columns: Annotated[
+        str,
+        typer.Option(
+            "--columns",
+            "-c",
+            help="Column(s) to compare: instruction, or two joined by a newline: instruction,input.",
+        ),
+    ] = "instruction",
+    outliers: Annotated[
+        float,
+        typer.Option("--outliers", help="Also remove this fraction of rows farthest from all others (0-1)."),
+    ] = 0.0,
+    embeddings: EmbeddingsOption = None,
+    model: options.Model = DEFAULTS.model,
+    fast: options.Fast = False,
+    prompt: options.Prompt = None,
+    pooling: options.Pooling = None,
+    split: options.Split = None,
+    engine: options.Engine = "local",
+    workers: options.Workers = 1,
+    ray_address: options.RayAddress = None,
+) -> None:
+    """Remove near-duplicates (and outliers): every other row kept with all its fields, every removed row
+    explained in <output>.duplicates.jsonl."""
+    from pie_embed.tools.deduplicate import dedup_file
+
+    source = _columns_source(data, columns, split)
+    encoder = _encoder_unless_given(
+        source,
+        embeddings,
+        model,
+        fast,
+        prompt=prompt,
+        pooling=pooling,
+        engine=engine,
+        workers=workers,
+        ray_address=ray_address,
+    )
+    result = dedup_file(
+        source,
+        output,
+        threshold=threshold,
+        outliers=outliers,
+        embedder=encoder,
+        embeddings=embeddings,
+        show_progress=True,
+    )
+    report = result.report
+    removed = f"{report.duplicates} near-duplicates (cosine >= {report.threshold})"
+    if report.outlier_fraction:
+        removed += f" and {report.outliers} outliers"
+    console.print(
+        f"kept {report.kept} of {report.input_rows} rows, removed {removed} -> {result.output}; "
+        f"why each row went: {result.explanation_path}",
+        highlight=False,
+    )
 
 
 @index_app.command("build")

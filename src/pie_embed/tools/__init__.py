@@ -1,4 +1,4 @@
-"""Tools over instruction embeddings: selection, demonstration retrieval, task correlation,
+"""Tools over instruction embeddings: deduplication, selection, demonstration retrieval, task correlation,
 task identification and task maps.
 
 Names load on first use, so a tool run on a static model never imports torch.
@@ -13,6 +13,14 @@ from pie_embed.lazy import lazy_exports
 if TYPE_CHECKING:
     from pie_embed.tools.correlate import CorrelationResult, correlate_files, correlate_vectors
     from pie_embed.tools.dedup import approximate_filter
+    from pie_embed.tools.deduplicate import (
+        DeduplicationResult,
+        DuplicateRecord,
+        OutlierRecord,
+        dedup_file,
+        deduplicate,
+    )
+    from pie_embed.tools.duplicates import Duplicates, Outliers, find_duplicates, find_outliers
     from pie_embed.tools.identify import Identification, TaskBank, TaskIdentifier
     from pie_embed.tools.neighbors import ExactIndex, FaissHNSWIndex, NeighborIndex, build_index
     from pie_embed.tools.records import FilteredRecord, RecordSelection, select_records
@@ -50,9 +58,27 @@ _LAZY = {
     "embed_dataset": "vectors",
     "embed_rows": "vectors",
     "approximate_filter": "dedup",
+    "DeduplicationResult": "deduplicate",
+    "DuplicateRecord": "deduplicate",
+    "OutlierRecord": "deduplicate",
+    "dedup_file": "deduplicate",
+    "deduplicate": "deduplicate",
+    "Duplicates": "duplicates",
+    "Outliers": "duplicates",
+    "find_duplicates": "duplicates",
+    "find_outliers": "duplicates",
 }
 __all__ = [
     "CorrelationResult",
+    "DeduplicationResult",
+    "DuplicateRecord",
+    "Duplicates",
+    "OutlierRecord",
+    "Outliers",
+    "dedup_file",
+    "deduplicate",
+    "find_duplicates",
+    "find_outliers",
     "DemonstrationIndex",
     "EmbeddedDataset",
     "EmbeddedRows",

@@ -152,6 +152,9 @@ class TaskIdentifier:
             raise ConfigError(f"top must be at least 1, got {top}")
         if not texts:
             return []
+        for i, text in enumerate(texts):
+            if isinstance(text, str) and not text.strip():
+                raise DataError(f"instruction {i + 1} is empty: nothing to identify")
         return self.identify_vectors(texts, self.embedder.encode(list(texts)), top)
 
     def identify_vectors(

@@ -55,10 +55,19 @@ class RecordSelection:
 
 def record_texts(records: Sequence[Any], columns: Sequence[str] | None = None) -> list[str]:
     """The text of each record: the record itself when it is a string, else its ``columns`` joined by
-    newlines (a one-line error names the row and the field that is missing or not text)."""
+    newlines. The first column must hold non-empty text; a later one (an input, a response) that is
+    absent, null or empty in a record is left out of its text, as the file readers' ``--join`` does.
+    A one-line error names the record and the field."""
     texts = []
+    columns = list(columns or [])
+    dicts = [record for record in records if isinstance(record, dict)]
+    for column in columns[1:]:
+        if dicts and not any(column in record for record in dicts):
+            raise DataError(f"no record has a field {column!r} (fields: {', '.join(map(str, dicts[0]))})")
     for i, record in enumerate(records):
         if isinstance(record, str):
+            if not record.strip():
+                raise DataError(f"record {i} is an empty instruction")
             texts.append(record)
             continue
         if not isinstance(record, dict):
@@ -66,14 +75,18 @@ def record_texts(records: Sequence[Any], columns: Sequence[str] | None = None) -
         if not columns:
             raise ConfigError("records are dicts: name the columns to embed (columns=['instruction'])")
         parts = []
-        for column in columns:
+        for position, column in enumerate(columns):
+            value = record.get(column)
+            if position and (value is None or value == "" or value != value):  # absent, null, NaN
+                continue
             if column not in record:
                 raise DataError(
                     f"record {i}: missing field {column!r} (fields: {', '.join(map(str, record))})"
                 )
-            value = record[column]
             if not isinstance(value, str):
                 raise DataError(f"record {i}: field {column!r} is {type(value).__name__}, expected a string")
+            if not position and not value.strip():
+                raise DataError(f"record {i}: field {column!r} is an empty instruction")
             parts.append(value)
         texts.append("\n".join(parts))
     return texts
@@ -105,7 +118,7 @@ def explain_selection(records: list[Any], vectors: np.ndarray, selection: Select
     selected_set = set(selection.indices)
     others = [i for i in range(len(records)) if i not in selected_set and i not in selection.duplicate_of]
     filtered = [
-        FilteredRecord(records[i], i, DUPLICATE, j, round(float(vectors[i] @ vectors[j]), 4))
+        FilteredRecord(records[i], i, DUPLICATE, j, selection.duplicate_similarity[i])
         for i, j in selection.duplicate_of.items()
     ]
     if others:

@@ -17,8 +17,8 @@ from pie_embed.embedding.encoder import TextEncoder
 from pie_embed.embedding.normalize import ROW_BLOCK
 from pie_embed.errors import ConfigError
 from pie_embed.tools.clustering import kmeans
-from pie_embed.tools.dedup import dedup_filter
 from pie_embed.tools.diversity import greedy_filter
+from pie_embed.tools.duplicates import find_duplicates
 from pie_embed.tools.neighbors import nearest_neighbors, one_shot_backend, query_blocks
 from pie_embed.tools.vectors import embed_rows
 
@@ -31,7 +31,8 @@ class SelectionResult:
     """The chosen rows and how the data fell into clusters.
 
     ``cluster_of[i]`` is row i's cluster (-1: DBSCAN noise, a removed duplicate, or no clusters for
-    ``diverse``); ``duplicate_of`` maps each removed near-duplicate to the row it duplicates.
+    ``diverse``); ``duplicate_of`` maps each removed near-duplicate to the row it duplicates and
+    ``duplicate_similarity`` to their cosine.
     """
 
     indices: list[int]
@@ -40,6 +41,7 @@ class SelectionResult:
     cluster_of: np.ndarray
     duplicate_of: dict[int, int] = field(default_factory=dict)
     backend: str = ""
+    duplicate_similarity: dict[int, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -175,15 +177,15 @@ def select_instructions(
         raise ConfigError(f"-n {n} is out of range: the dataset has {total} rows")
     cluster_of = np.full(total, -1, np.int64)
     duplicate_of: dict[int, int] = {}
+    duplicate_similarity: dict[int, float] = {}
     rows = np.arange(total)
     notes: list[str] = []
     if dedup_threshold is not None:
-        dedup, dedup_backend = dedup_filter(vectors, dedup_threshold, show_progress=show_progress)
-        if dedup_backend != "exact":
-            notes.append(f"near-duplicates found through an approximate index ({dedup_backend})")
-        dropped = np.flatnonzero(dedup.covered_by != np.arange(total))
-        duplicate_of = dict(zip(dropped.tolist(), dedup.covered_by[dropped].tolist(), strict=True))
-        rows = np.sort(dedup.kept)
+        duplicates = find_duplicates(vectors, dedup_threshold, show_progress=show_progress)
+        if duplicates.backend != "exact":
+            notes.append(f"near-duplicates found through an approximate index ({duplicates.backend})")
+        duplicate_of, duplicate_similarity = duplicates.as_dict(), duplicates.similarities()
+        rows = duplicates.kept
         if n > len(rows):
             raise ConfigError(
                 f"-n {n} is more than the {len(rows)} rows left after removing near-duplicates "
@@ -216,6 +218,7 @@ def select_instructions(
         duplicate_of=duplicate_of,
         backend=backend,
         notes=notes,
+        duplicate_similarity=duplicate_similarity,
     )
 
 
@@ -263,6 +266,7 @@ class DuplicateRow:
     row: int
     line: int
     duplicate_of: int
+    similarity: float  # cosine to the row it duplicates
 
 
 @dataclass
@@ -366,7 +370,10 @@ def select_file(
             )
             for i in selection.indices
         ],
-        duplicates=[DuplicateRow(i, int(lines[i]), j) for i, j in selection.duplicate_of.items()],
+        duplicates=[
+            DuplicateRow(i, int(lines[i]), j, selection.duplicate_similarity[i])
+            for i, j in selection.duplicate_of.items()
+        ],
     )
     write_subset(chosen, selection.indices, out, field=source.field)
     write_json(report_out, report)

@@ -1,0 +1,101 @@
+"""Near-duplicates and outliers among unit vectors: the one implementation behind `pie dedup`,
+`pie select --dedup` and :func:`~pie_embed.tools.deduplicate.deduplicate`.
+
+A row is a near-duplicate when an earlier kept row is at least ``threshold`` cosine-similar (the earliest
+row of a group is kept, so the result does not depend on anything but the order of the rows). An
+outlier is a kept row far from every other: its score is one minus the mean cosine to its nearest
+kept rows, and the given fraction with the highest scores goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pie_embed.errors import ConfigError
+from pie_embed.tools.dedup import dedup_filter
+from pie_embed.tools.neighbors import one_shot_index, search_excluding
+
+OUTLIER_NEIGHBORS = 10  # nearest kept rows averaged into a row's outlier score
+
+
+@dataclass
+class Duplicates:
+    """The rows kept and, for every removed row, the kept row it duplicates and their cosine."""
+
+    threshold: float
+    kept: np.ndarray  # row numbers, ascending
+    removed: np.ndarray  # row numbers, ascending
+    duplicate_of: np.ndarray  # the kept row each removed row duplicates
+    similarity: np.ndarray  # the cosine of each removed row to that row
+    backend: str  # "exact" or "faiss-ivf"
+
+    def __len__(self) -> int:
+        return len(self.removed)
+
+    def as_dict(self) -> dict[int, int]:
+        """Removed row -> the kept row it duplicates."""
+        return dict(zip(self.removed.tolist(), self.duplicate_of.tolist(), strict=True))
+
+    def similarities(self) -> dict[int, float]:
+        """Removed row -> its cosine to the row it duplicates (4 decimals)."""
+        return {int(r): round(float(s), 4) for r, s in zip(self.removed, self.similarity, strict=True)}
+
+
+@dataclass
+class Outliers:
+    """The rows removed as outliers, most isolated first, with their scores."""
+
+    fraction: float
+    rows: np.ndarray
+    scores: np.ndarray  # 1 - mean cosine to the row's nearest kept rows
+    neighbors: int
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def check_threshold(threshold: float) -> float:
+    if not -1.0 <= threshold <= 1.0:
+        raise ConfigError(f"similarity threshold must be between -1 and 1, got {threshold}")
+    return float(threshold)
+
+
+def find_duplicates(vectors: np.ndarray, threshold: float, *, show_progress: bool = False) -> Duplicates:
+    """The near-duplicates among unit ``vectors`` at cosine ``threshold`` (exact below 100,000 rows,
+    a faiss index above: :func:`~pie_embed.tools.dedup.dedup_filter`)."""
+    check_threshold(threshold)
+    result, backend = dedup_filter(vectors, threshold, show_progress=show_progress)
+    rows = np.arange(len(vectors))
+    removed = np.flatnonzero(result.covered_by != rows)
+    return Duplicates(
+        threshold=float(threshold),
+        kept=np.sort(result.kept),
+        removed=removed,
+        duplicate_of=result.covered_by[removed],
+        similarity=result.similarity[removed],
+        backend=backend,
+    )
+
+
+def find_outliers(
+    vectors: np.ndarray, rows: np.ndarray, fraction: float, *, neighbors: int = OUTLIER_NEIGHBORS
+) -> Outliers:
+    """The ``fraction`` of ``rows`` (of unit ``vectors``) farthest from their ``neighbors`` nearest other
+    rows among ``rows``: isolated instructions, often broken or off every task in the data."""
+    if not 0.0 <= fraction < 1.0:
+        raise ConfigError(f"outlier fraction must be at least 0 and below 1, got {fraction}")
+    rows = np.asarray(rows, np.int64)
+    count = min(int(round(fraction * len(rows))), len(rows) - 1)  # at least one row stays
+    if count == 0 or len(rows) < 2:
+        return Outliers(fraction, np.zeros(0, np.int64), np.zeros(0, np.float32), neighbors)
+    base = np.ascontiguousarray(vectors[rows], dtype=np.float32)
+    k = min(neighbors, len(rows) - 1)
+    index = one_shot_index(base, len(base))
+    similarities, _ = search_excluding(index, base, k, np.arange(len(base)))
+    found = np.isfinite(similarities)  # an approximate index may return fewer than k neighbours
+    scores = 1.0 - np.where(found, similarities, 0.0).sum(axis=1) / np.maximum(found.sum(axis=1), 1)
+    # the highest scores; on a tie the later row goes first, so the earliest rows stay
+    order = np.lexsort((-np.arange(len(rows)), -scores))[:count]
+    return Outliers(fraction, rows[order], scores[order].astype(np.float32), k)
