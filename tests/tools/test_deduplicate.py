@@ -134,3 +134,33 @@ def test_dedup_file_conserves_rows_and_explains_each_removed_one(tmp_path) -> No
     assert (report["input_rows"], report["kept"], report["duplicates"], report["outliers"]) == (5, 3, 2, 0)
     with pytest.raises(ConfigError, match="overwrite the input"):
         dedup_file(data, data, embedder=encoder)
+
+
+def test_against_removes_rows_that_repeat_the_reference_first() -> None:
+    train = [{"instruction": "Write a poem about the sea."}, {"instruction": "Name three colours."}]
+    result = deduplicate(
+        ROWS, columns=["instruction"], threshold=0.75, embedder=BagOfWordsEncoder(), against=train
+    )
+    assert [row["id"] for row in result.selected] == [0, 4]
+    by_index = {d.index: d for d in result.duplicates}
+    assert (
+        by_index[1].in_reference
+        and by_index[1].duplicate_of == 0
+        and by_index[1].duplicate_of_record == train[0]
+    )
+    assert not by_index[2].in_reference and by_index[2].duplicate_of == 0
+    assert result.rethreshold(0.99).duplicates[0].in_reference  # the reference is kept for a new threshold
+
+
+def test_dedup_file_against_a_reference_file(tmp_path) -> None:
+    data, train = tmp_path / "test.jsonl", tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in ROWS))
+    train.write_text(json.dumps({"instruction": "Sort the numbers in ascending order."}) + "\n")
+    encoder = EncoderAdapter(BagOfWordsEncoder(), name="bag-of-words")
+    result = dedup_file(data, tmp_path / "out.jsonl", threshold=0.99, against=train, embedder=encoder)
+    explained = [json.loads(line) for line in result.explanation_path.read_text().splitlines()]
+    assert [(e["row"], e["reason"]) for e in explained] == [(2, "duplicate"), (4, "reference")]
+    assert explained[1]["reference"] == str(train) and explained[1]["duplicate_of_line"] == 1
+    assert (result.report.duplicates, result.report.in_reference, result.report.kept) == (1, 1, 3)
+    with pytest.raises(ConfigError, match="names the input itself"):
+        dedup_file(data, tmp_path / "o.jsonl", against=data, embedder=encoder)

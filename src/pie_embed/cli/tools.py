@@ -161,6 +161,13 @@ def dedup(
         float,
         typer.Option("--outliers", help="Also remove this fraction of rows farthest from all others (0-1)."),
     ] = 0.0,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="Also remove rows that repeat a row of this file (a training set, for a test set).",
+        ),
+    ] = None,
     embeddings: EmbeddingsOption = None,
     model: options.Model = DEFAULTS.model,
     fast: options.Fast = False,
@@ -176,7 +183,13 @@ def dedup(
     from pie_embed.tools.deduplicate import dedup_file
 
     source = _columns_source(data, columns, split)
-    encoder = _encoder_unless_given(
+    encoder = None
+    if against is not None and embeddings is not None:  # the reference is embedded with -m: the same model
+        from pie_embed.tools.vectors import check_embeddings_model
+
+        check_embeddings_model(embeddings, model)
+        encoder = model_encoder(model, prompt, pooling)
+    encoder = encoder or _encoder_unless_given(
         source,
         embeddings,
         model,
@@ -192,12 +205,15 @@ def dedup(
         output,
         threshold=threshold,
         outliers=outliers,
+        against=against,
         embedder=encoder,
         embeddings=embeddings,
         show_progress=True,
     )
     report = result.report
     removed = f"{report.duplicates} near-duplicates (cosine >= {report.threshold})"
+    if report.against:
+        removed += f", {report.in_reference} repeating rows of {report.against}"
     if report.outlier_fraction:
         removed += f" and {report.outliers} outliers"
     console.print(

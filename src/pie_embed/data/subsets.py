@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from pie_embed.data.atomic import atomic_directory, atomic_write, write_json
-from pie_embed.data.readers import InstructionDataset, InstructionRecord
+import numpy as np
+
+from pie_embed.data.atomic import atomic_directory, atomic_write, json_default, write_json
+from pie_embed.data.readers import InstructionDataset, InstructionRecord, detect_format
 from pie_embed.data.records import RECORD_SUFFIXES, write_parquet_table, write_records
+from pie_embed.data.source import InstructionSource
 from pie_embed.errors import DataError
 
 # the suffix a subset gets by default, per input format
@@ -23,12 +27,45 @@ FORMAT_SUFFIX = {
 }
 
 
-def default_subset_path(dataset: InstructionDataset, tag: str) -> Path:
+def default_subset_path(dataset: InstructionDataset | InstructionSource, tag: str) -> Path:
     """``<stem>.<tag><suffix>`` next to the input (a folder for a saved HF dataset)."""
     path = dataset.path
-    suffix = FORMAT_SUFFIX.get(dataset.format, path.suffix)
-    stem = path.name if dataset.format == "hf-dataset" else path.stem
+    fmt = dataset.format if isinstance(dataset, InstructionDataset) else detect_format(path)
+    suffix = FORMAT_SUFFIX.get(fmt, path.suffix)
+    stem = path.name if fmt == "hf-dataset" else path.stem
     return path.with_name(f"{stem}.{tag}{suffix}")
+
+
+def write_source_subset(source: InstructionSource, rows: Sequence[int], output: str | Path) -> Path:
+    """:func:`write_subset` of the file rows ``rows`` (ascending) of ``source``, for files too large to
+    hold: JSON Lines into a ``.jsonl`` output is streamed (one chunk of records held at a time); other
+    formats read the chosen rows back first."""
+    output = Path(output)
+    if detect_format(source.path) != "jsonl" or output.suffix.lower() != ".jsonl":
+        return write_subset(source.rows_at(rows), rows, output, field=source.field)
+    wanted = np.asarray(rows, np.int64)
+    keep = np.zeros(int(wanted.max()) + 1 if len(wanted) else 0, bool)
+    keep[wanted] = True
+    written = 0
+
+    def write(stream: IO[bytes]) -> None:
+        nonlocal written
+        row = 0
+        for chunk in source.iter():
+            lines = []
+            for record in chunk:
+                if row < len(keep) and keep[row]:
+                    lines.append(json.dumps(record.row, ensure_ascii=False, default=json_default) + "\n")
+                row += 1
+            stream.write("".join(lines).encode("utf-8"))
+            written += len(lines)
+
+    atomic_write(output, write)
+    if written != len(wanted):
+        raise DataError(
+            f"{source.path}: row index {int(wanted.max())} out of range (the file has fewer rows)"
+        )
+    return output
 
 
 def _ieb_label_dict(records: Sequence[InstructionRecord], label_field: str) -> dict[str, Any]:

@@ -23,13 +23,13 @@ import numpy as np
 from pie_embed.data.atomic import write_json
 from pie_embed.data.records import write_records
 from pie_embed.data.source import InstructionSource, as_source
-from pie_embed.data.subsets import default_subset_path, write_subset
+from pie_embed.data.subsets import default_subset_path, write_source_subset
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError, DataError
 from pie_embed.tools.duplicates import Duplicates, Outliers, check_threshold, find_duplicates, find_outliers
 from pie_embed.tools.records import record_texts
-from pie_embed.tools.vectors import embed_rows
+from pie_embed.tools.vectors import EmbeddedRows, embed_rows
 
 DEFAULT_THRESHOLD = 0.9  # semhash's default too; docs/tools.md "Deduplication" shows the pairs it removes
 
@@ -40,9 +40,10 @@ class DuplicateRecord:
 
     record: Any
     index: int
-    duplicate_of: int  # index of the kept record it repeats
+    duplicate_of: int  # index of the kept record it repeats (of the reference's, with in_reference)
     duplicate_of_record: Any
     similarity: float  # their cosine
+    in_reference: bool = False  # it repeats a record of deduplicate(..., against=)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class DeduplicationResult:
     vectors: np.ndarray = field(repr=False)
     _records: list[Any] = field(repr=False)
     _take: Callable[[list[int]], Any] = field(repr=False)
+    _reference: tuple[list[Any], np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def total(self) -> int:
@@ -94,7 +96,9 @@ class DeduplicationResult:
         """The same records deduplicated at another ``threshold`` (and outlier fraction), from the vectors
         already computed."""
         fraction = self.outlier_fraction if outliers is None else outliers
-        return _result(self._records, self._take, self.vectors, threshold, fraction)
+        return _result(
+            self._records, self._take, self.vectors, threshold, fraction, reference=self._reference
+        )
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -127,23 +131,33 @@ def _result(
     threshold: float,
     outliers: float,
     *,
+    reference: tuple[list[Any], np.ndarray] | None = None,
     show_progress: bool = False,
 ) -> DeduplicationResult:
-    duplicates = find_duplicates(vectors, threshold, show_progress=show_progress)
+    duplicates = find_duplicates(
+        vectors, threshold, reference=None if reference is None else reference[1], show_progress=show_progress
+    )
     found = find_outliers(vectors, duplicates.kept, outliers)
     kept = np.setdiff1d(duplicates.kept, found.rows).tolist()
+    outside = (
+        duplicates.in_reference if duplicates.in_reference is not None else np.zeros(len(duplicates), bool)
+    )
+    repeated = []
+    for i, j, similarity, in_reference in zip(
+        duplicates.removed.tolist(),
+        duplicates.duplicate_of.tolist(),
+        duplicates.similarity,
+        outside,
+        strict=True,
+    ):
+        of = reference[0][j] if in_reference and reference is not None else records[j]
+        repeated.append(
+            DuplicateRecord(records[i], i, j, of, round(float(similarity), 4), bool(in_reference))
+        )
     return DeduplicationResult(
         selected=take(kept),
         selected_indices=kept,
-        duplicates=[
-            DuplicateRecord(records[i], i, j, records[j], round(float(s), 4))
-            for i, j, s in zip(
-                duplicates.removed.tolist(),
-                duplicates.duplicate_of.tolist(),
-                duplicates.similarity,
-                strict=True,
-            )
-        ],
+        duplicates=repeated,
         outliers=[
             OutlierRecord(records[i], i, round(float(s), 4))
             for i, s in zip(found.rows.tolist(), found.scores, strict=True)
@@ -154,6 +168,7 @@ def _result(
         vectors=vectors,
         _records=records,
         _take=take,
+        _reference=reference,
     )
 
 
@@ -165,6 +180,7 @@ def deduplicate(
     outliers: float = 0.0,
     embedder: TextEncoder | None = None,
     vectors: np.ndarray | None = None,
+    against: Any = None,
     show_progress: bool = False,
 ) -> DeduplicationResult:
     """Remove near-duplicates (cosine at least ``threshold`` to an earlier kept record; the earliest of a
@@ -174,6 +190,8 @@ def deduplicate(
     ``records``: strings, dicts whose ``columns`` hold the text (several columns are joined by
     newlines, e.g. ``["instruction", "input"]``), a pandas DataFrame or a ``datasets.Dataset``;
     ``selected`` comes back in the same type. ``vectors`` (one row per record) skips the embedding.
+    ``against`` (records of the same kinds, e.g. a training set when ``records`` is a test set) first
+    removes every record that repeats one of them (``DuplicateRecord.in_reference``).
 
     >>> result = deduplicate(rows, columns=["instruction", "input"], threshold=0.95)
     >>> result.selected, result.duplicates[0].similarity, result.rethreshold(0.9).duplicate_ratio
@@ -182,13 +200,22 @@ def deduplicate(
     rows, take = _as_records(records)
     if not rows:
         raise DataError("no records to deduplicate")
+    encoder = embedder
+    if encoder is None and (vectors is None or against is not None):
+        encoder = default_encoder()
     if vectors is None:
-        texts = record_texts(rows, columns)
-        vectors = (embedder or default_encoder()).encode(texts)
+        vectors = encoder.encode(record_texts(rows, columns))  # type: ignore[union-attr]
     elif len(vectors) != len(rows):
         raise DataError(f"vectors has {len(vectors)} rows but there are {len(rows)} records")
     vectors = unit_rows(np.asarray(vectors, dtype=np.float32))
-    return _result(rows, take, vectors, threshold, outliers, show_progress=show_progress)
+    reference = None
+    if against is not None:
+        others, _ = _as_records(against)
+        if not others:
+            raise DataError("against= has no records")
+        encoded = encoder.encode(record_texts(others, columns))  # type: ignore[union-attr]
+        reference = (others, unit_rows(np.asarray(encoded, dtype=np.float32)))
+    return _result(rows, take, vectors, threshold, outliers, reference=reference, show_progress=show_progress)
 
 
 @dataclass
@@ -206,6 +233,8 @@ class DedupReport:
     outlier_fraction: float
     backend: str
     settings: dict[str, Any]
+    against: str | None = None  # the reference file of --against
+    in_reference: int = 0  # rows removed because they repeat a row of it
 
 
 @dataclass
@@ -219,23 +248,36 @@ class DedupFileResult:
 
 
 def explanation_rows(
-    lines: np.ndarray, texts: list[str], duplicates: Duplicates, outliers: Outliers
+    data: EmbeddedRows, duplicates: Duplicates, outliers: Outliers, reference: EmbeddedRows | None = None
 ) -> list[dict[str, Any]]:
-    """One row per removed row, in file order: a duplicate names the kept row it repeats (row numbers
-    from 0, lines as the reader counts them), their cosine and both texts; an outlier its score."""
+    """One row per removed row of ``data``, in file order: a duplicate names the row it repeats (row
+    numbers from 0, lines as the reader counts them), their cosine and both texts; a row that repeats a
+    row of ``reference`` says so ("reason": "reference", and the reference file); an outlier its score."""
+    assert data.texts is not None
+    texts, lines = data.texts, data.lines
+    outside = (
+        duplicates.in_reference if duplicates.in_reference is not None else np.zeros(len(duplicates), bool)
+    )
     explained: list[tuple[int, dict[str, Any]]] = []
-    for row, of, similarity in zip(
-        duplicates.removed.tolist(), duplicates.duplicate_of.tolist(), duplicates.similarity, strict=True
+    for row, of, similarity, in_reference in zip(
+        duplicates.removed.tolist(),
+        duplicates.duplicate_of.tolist(),
+        duplicates.similarity,
+        outside,
+        strict=True,
     ):
+        origin = reference if in_reference and reference is not None else data
+        assert origin.texts is not None
         entry = {
             "row": row,
             "line": int(lines[row]),
-            "reason": "duplicate",
+            "reason": "reference" if in_reference else "duplicate",
+            **({"reference": str(origin.path)} if in_reference else {}),
             "duplicate_of": of,
-            "duplicate_of_line": int(lines[of]),
+            "duplicate_of_line": int(origin.lines[of]),
             "similarity": round(float(similarity), 4),
             "text": texts[row],
-            "duplicate_of_text": texts[of],
+            "duplicate_of_text": origin.texts[of],
         }
         explained.append((row, entry))
     for row, score in zip(outliers.rows.tolist(), outliers.scores, strict=True):
@@ -250,6 +292,7 @@ def dedup_file(
     *,
     threshold: float = DEFAULT_THRESHOLD,
     outliers: float = 0.0,
+    against: InstructionSource | str | Path | None = None,
     embedder: TextEncoder | None = None,
     embeddings: str | Path | None = None,
     show_progress: bool = False,
@@ -258,39 +301,64 @@ def dedup_file(
     """`pie dedup`: write every row of ``source`` that is neither a near-duplicate nor an outlier to
     ``output`` (default ``<stem>.dedup.<ext>``) in the input's own format with every field, the removed
     rows to ``<output>.duplicates.jsonl`` (:func:`explanation_rows`) and a summary to
-    ``<output>.report.json``. The file is streamed: vectors and texts are held, records only for the
-    kept rows."""
+    ``<output>.report.json``. With ``against`` (another file, read with the same settings: a training set
+    when ``source`` is a test set), rows that repeat one of its rows go too. The file is streamed:
+    vectors and texts are held, and the kept rows are copied in a second pass
+    (:func:`~pie_embed.data.subsets.write_source_subset`)."""
     check_threshold(threshold)
     if not 0.0 <= outliers < 1.0:
         raise ConfigError(f"--outliers must be at least 0 and below 1, got {outliers}")
     source = as_source(source, reader_options, caller="dedup_file")
     if output is not None and Path(output).resolve() == source.path.resolve():
         raise ConfigError(f"{output}: the output would overwrite the input; choose another -o")
+    if (
+        against is not None
+        and Path(against if not isinstance(against, InstructionSource) else against.path).resolve()
+        == source.path.resolve()
+    ):
+        raise ConfigError(f"{source.path}: --against names the input itself (every row would repeat itself)")
+    if against is not None and embeddings is not None and embedder is None:
+        raise ConfigError(
+            "--against needs the model to embed the reference with: name it with -m (the vectors of "
+            "--embeddings must be that model's)"
+        )
     data = embed_rows(
         source, embedder=embedder, embeddings=embeddings, keep_texts=True, show_progress=show_progress
     )
-    duplicates = find_duplicates(data.vectors, threshold, show_progress=show_progress)
+    reference = None
+    if against is not None:
+        other = as_source(against, {}, caller="dedup_file").replace(
+            field=source.field, input_field=source.input_field, join=source.join
+        )
+        reference = embed_rows(other, embedder=embedder, keep_texts=True, show_progress=show_progress)
+    duplicates = find_duplicates(
+        data.vectors,
+        threshold,
+        reference=None if reference is None else reference.vectors,
+        show_progress=show_progress,
+    )
     found = find_outliers(data.vectors, duplicates.kept, outliers)
     kept = np.setdiff1d(duplicates.kept, found.rows).tolist()
-    chosen = data.rows_at(kept)
-    out = Path(output) if output is not None else default_subset_path(chosen, "dedup")
+    out = Path(output) if output is not None else default_subset_path(source, "dedup")
     explanation = out.with_name(out.name + ".duplicates.jsonl")
     report_path = out.with_name(out.name + ".report.json")
-    assert data.texts is not None
+    in_reference = 0 if duplicates.in_reference is None else int(duplicates.in_reference.sum())
     report = DedupReport(
         input=str(source.path),
         output=str(out),
         explanation=str(explanation),
         input_rows=len(data),
         kept=len(kept),
-        duplicates=len(duplicates),
+        duplicates=len(duplicates) - in_reference,
         outliers=len(found),
         threshold=duplicates.threshold,
         outlier_fraction=outliers,
         backend=duplicates.backend,
         settings=dict(data.settings),
+        against=None if reference is None else str(reference.path),
+        in_reference=in_reference,
     )
-    write_subset(chosen, kept, out, field=source.field)
-    write_records(explanation, explanation_rows(data.lines, data.texts, duplicates, found))
+    write_source_subset(source, kept, out)
+    write_records(explanation, explanation_rows(data, duplicates, found, reference))
     write_json(report_path, report)
     return DedupFileResult(out, explanation, report_path, duplicates, found, report)

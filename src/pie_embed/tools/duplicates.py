@@ -15,21 +15,25 @@ import numpy as np
 
 from pie_embed.errors import ConfigError
 from pie_embed.tools.dedup import dedup_filter
-from pie_embed.tools.neighbors import one_shot_index, search_excluding
+from pie_embed.tools.neighbors import nearest_neighbors, one_shot_index, search_excluding
 
 OUTLIER_NEIGHBORS = 10  # nearest kept rows averaged into a row's outlier score
 
 
 @dataclass
 class Duplicates:
-    """The rows kept and, for every removed row, the kept row it duplicates and their cosine."""
+    """The rows kept and, for every removed row, the kept row it duplicates and their cosine.
+
+    With a reference set (:func:`find_duplicates` ``reference=``), a removed row may instead duplicate a
+    reference row: ``in_reference`` says which, and ``duplicate_of`` is then a row of the reference."""
 
     threshold: float
     kept: np.ndarray  # row numbers, ascending
     removed: np.ndarray  # row numbers, ascending
-    duplicate_of: np.ndarray  # the kept row each removed row duplicates
+    duplicate_of: np.ndarray  # the kept row (or reference row) each removed row duplicates
     similarity: np.ndarray  # the cosine of each removed row to that row
     backend: str  # "exact" or "faiss-ivf"
+    in_reference: np.ndarray | None = None  # per removed row: whether it duplicates a reference row
 
     def __len__(self) -> int:
         return len(self.removed)
@@ -62,20 +66,45 @@ def check_threshold(threshold: float) -> float:
     return float(threshold)
 
 
-def find_duplicates(vectors: np.ndarray, threshold: float, *, show_progress: bool = False) -> Duplicates:
+def find_duplicates(
+    vectors: np.ndarray,
+    threshold: float,
+    *,
+    reference: np.ndarray | None = None,
+    show_progress: bool = False,
+) -> Duplicates:
     """The near-duplicates among unit ``vectors`` at cosine ``threshold`` (exact below 100,000 rows,
-    a faiss index above: :func:`~pie_embed.tools.dedup.dedup_filter`)."""
+    a faiss index above: :func:`~pie_embed.tools.dedup.dedup_filter`).
+
+    With ``reference`` (unit vectors of another set, a training set when ``vectors`` are a test set's),
+    rows at least ``threshold`` similar to a reference row go first, and the rest are deduplicated among
+    themselves."""
     check_threshold(threshold)
-    result, backend = dedup_filter(vectors, threshold, show_progress=show_progress)
     rows = np.arange(len(vectors))
-    removed = np.flatnonzero(result.covered_by != rows)
+    from_reference = np.zeros(len(vectors), bool)
+    reference_row = np.full(len(vectors), -1, np.int64)
+    reference_similarity = np.zeros(len(vectors), np.float32)
+    if reference is not None and len(reference) and len(vectors):
+        similarities, ids = nearest_neighbors(np.ascontiguousarray(reference, np.float32), vectors, 1)
+        from_reference = similarities[:, 0] >= threshold
+        reference_row, reference_similarity = ids[:, 0], similarities[:, 0]
+    rest = rows[~from_reference]
+    remaining = vectors[rest] if from_reference.any() else vectors  # no copy of a million rows for nothing
+    result, backend = dedup_filter(remaining, threshold, show_progress=show_progress)
+    covered_by = np.full(len(vectors), -1, np.int64)
+    similarity = np.ones(len(vectors), np.float32)
+    covered_by[rest], similarity[rest] = rest[result.covered_by], result.similarity
+    covered_by[from_reference] = reference_row[from_reference]
+    similarity[from_reference] = reference_similarity[from_reference]
+    removed = np.flatnonzero(from_reference | (covered_by != rows))
     return Duplicates(
         threshold=float(threshold),
-        kept=np.sort(result.kept),
+        kept=np.sort(rest[result.kept]),
         removed=removed,
-        duplicate_of=result.covered_by[removed],
-        similarity=result.similarity[removed],
+        duplicate_of=covered_by[removed],
+        similarity=similarity[removed],
         backend=backend,
+        in_reference=from_reference[removed] if reference is not None else None,
     )
 
 
