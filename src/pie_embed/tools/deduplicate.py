@@ -139,17 +139,8 @@ def _result(
     )
     found = find_outliers(vectors, duplicates.kept, outliers)
     kept = np.setdiff1d(duplicates.kept, found.rows).tolist()
-    outside = (
-        duplicates.in_reference if duplicates.in_reference is not None else np.zeros(len(duplicates), bool)
-    )
     repeated = []
-    for i, j, similarity, in_reference in zip(
-        duplicates.removed.tolist(),
-        duplicates.duplicate_of.tolist(),
-        duplicates.similarity,
-        outside,
-        strict=True,
-    ):
+    for i, j, similarity, in_reference in duplicates.pairs():
         of = reference[0][j] if in_reference and reference is not None else records[j]
         repeated.append(
             DuplicateRecord(records[i], i, j, of, round(float(similarity), 4), bool(in_reference))
@@ -255,17 +246,8 @@ def explanation_rows(
     row of ``reference`` says so ("reason": "reference", and the reference file); an outlier its score."""
     assert data.texts is not None
     texts, lines = data.texts, data.lines
-    outside = (
-        duplicates.in_reference if duplicates.in_reference is not None else np.zeros(len(duplicates), bool)
-    )
     explained: list[tuple[int, dict[str, Any]]] = []
-    for row, of, similarity, in_reference in zip(
-        duplicates.removed.tolist(),
-        duplicates.duplicate_of.tolist(),
-        duplicates.similarity,
-        outside,
-        strict=True,
-    ):
+    for row, of, similarity, in_reference in duplicates.pairs():
         origin = reference if in_reference and reference is not None else data
         assert origin.texts is not None
         entry = {

@@ -9,6 +9,7 @@ kept rows, and the given fraction with the highest scores goes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,17 @@ class Duplicates:
     def as_dict(self) -> dict[int, int]:
         """Removed row -> the kept row it duplicates."""
         return dict(zip(self.removed.tolist(), self.duplicate_of.tolist(), strict=True))
+
+    def pairs(self) -> Iterator[tuple[int, int, float, bool]]:
+        """(removed row, the row it duplicates, their cosine, whether that row is the reference's)."""
+        outside = self.in_reference if self.in_reference is not None else np.zeros(len(self), bool)
+        return zip(
+            self.removed.tolist(),
+            self.duplicate_of.tolist(),
+            self.similarity.tolist(),
+            outside.tolist(),
+            strict=True,
+        )
 
     def similarities(self) -> dict[int, float]:
         """Removed row -> its cosine to the row it duplicates (4 decimals)."""
