@@ -100,3 +100,25 @@ def test_bad_options_get_one_line(tmp_path: Path) -> None:
         result = runner.invoke(app, ["dedup", str(data), *args, *model])
         lines = result.output.strip().splitlines()
         assert result.exit_code == 2 and len(lines) == 1 and fragment in lines[0], (args, result.output)
+
+
+def test_select_report_names_each_duplicate_with_its_similarity(tmp_path: Path) -> None:
+    """`pie select --dedup` shares the implementation: its report's duplicates carry the similarity."""
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in ROWS))
+    args = [
+        "select",
+        str(data),
+        "-n",
+        "2",
+        "--dedup",
+        "0.99999",
+        "--no-labels",
+        "-o",
+        str(tmp_path / "s.jsonl"),
+    ]
+    result = runner.invoke(app, [*args, *MODEL])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "s.jsonl.report.json").read_text())
+    assert [(d["row"], d["line"], d["duplicate_of"]) for d in report["duplicates"]] == [(2, 3, 0), (3, 4, 1)]
+    assert all(d["similarity"] >= 0.99999 for d in report["duplicates"])
