@@ -94,6 +94,8 @@ def test_bad_options_get_one_line(tmp_path: Path) -> None:
         (["--outliers", "1"], "--outliers must be at least 0 and below 1"),
         (["--columns", "a,b,c"], "give one column or two"),
         (["--columns", "prompt"], "'prompt'"),
+        (["--columns", "instruction,inptu"], "no row has a field 'inptu'"),
+        (["--against", str(tmp_path / "missing.jsonl")], "missing.jsonl"),
         (["-o", str(data)], "would overwrite the input"),
         (["--against", str(data)], "names the input itself"),
     ]:

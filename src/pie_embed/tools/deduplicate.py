@@ -268,6 +268,18 @@ def explanation_rows(
     return [entry for _, entry in sorted(explained, key=lambda item: item[0])]
 
 
+def _check_second_column(source: InstructionSource, rows: int = 1_000) -> None:
+    """A one-line error when no row among the first ``rows`` has the second column (a misspelt
+    ``--columns`` would otherwise compare the first column alone)."""
+    first = next(iter(source.iter(rows)), [])
+    if first and not any(source.input_field in record.row for record in first):
+        fields = ", ".join(map(str, first[0].row))
+        raise DataError(
+            f"{source.path}: no row has a field {source.input_field!r} (the second of --columns; "
+            f"fields: {fields})"
+        )
+
+
 def dedup_file(
     source: InstructionSource | str | Path,
     output: str | Path | None = None,
@@ -304,14 +316,19 @@ def dedup_file(
             "--against needs the model to embed the reference with: name it with -m (the vectors of "
             "--embeddings must be that model's)"
         )
-    data = embed_rows(
-        source, embedder=embedder, embeddings=embeddings, keep_texts=True, show_progress=show_progress
-    )
-    reference = None
+    other = None
     if against is not None:
         other = as_source(against, {}, caller="dedup_file").replace(
             field=source.field, input_field=source.input_field, join=source.join
         )
+        other.check()  # before the long part
+    if source.join != "none":
+        _check_second_column(source.check())
+    data = embed_rows(
+        source, embedder=embedder, embeddings=embeddings, keep_texts=True, show_progress=show_progress
+    )
+    reference = None
+    if other is not None:
         reference = embed_rows(other, embedder=embedder, keep_texts=True, show_progress=show_progress)
     duplicates = find_duplicates(
         data.vectors,
