@@ -96,6 +96,8 @@ def test_bad_options_get_one_line(tmp_path: Path) -> None:
         (["--columns", "prompt"], "'prompt'"),
         (["--columns", "instruction,inptu"], "no row has a field 'inptu'"),
         (["--against", str(tmp_path / "missing.jsonl")], "missing.jsonl"),
+        (["-o", str(tmp_path / "out.txt")], "unsupported output type '.txt'"),
+        (["-o", str(tmp_path)], "is a folder"),
         (["-o", str(data)], "would overwrite the input"),
         (["--against", str(data)], "names the input itself"),
     ]:

@@ -92,3 +92,44 @@ def test_rows_beyond_the_file_or_not_read_are_errors(tmp_path):
         read_rows_at(path, [1, 5])
     with pytest.raises(DataError, match="row index 0 is not among the rows read"):
         write_subset(read_rows_at(path, [1]), [0], tmp_path / "o.jsonl")
+
+
+def test_streamed_subset_writes_all_rows_or_nothing(tmp_path) -> None:
+    import json
+
+    import pytest
+
+    from pie_embed.data.source import InstructionSource
+    from pie_embed.data.subsets import write_source_subset
+    from pie_embed.errors import DataError
+
+    data = tmp_path / "rows.jsonl"
+    data.write_bytes(
+        b"\xef\xbb\xbf"
+        + b"".join(json.dumps({"instruction": f"r{i}"}).encode() + b"\r\n\r\n" for i in range(5))
+    )
+    source = InstructionSource(data)
+    out = write_source_subset(source, [1, 4], tmp_path / "out.jsonl")
+    assert [json.loads(line)["instruction"] for line in out.read_text().splitlines()] == ["r1", "r4"]
+    for rows, message in [
+        ([3, 9], "row index 9 out of range"),
+        ([2, 2], "distinct"),
+        ([-1], "distinct"),
+        ([3, 1], "ascending"),
+    ]:
+        with pytest.raises(DataError, match=message):
+            write_source_subset(source, rows, tmp_path / "short.jsonl")
+        assert not (tmp_path / "short.jsonl").exists()  # no short file left behind
+
+
+def test_an_empty_parquet_subset(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pie_embed.data.source import InstructionSource
+    from pie_embed.data.subsets import write_source_subset
+
+    data = tmp_path / "rows.parquet"
+    pq.write_table(pa.table({"instruction": pa.array(["a", "b"], pa.large_string())}), data)
+    out = write_source_subset(InstructionSource(data), [], tmp_path / "none.parquet")
+    assert pq.read_table(out).num_rows == 0 and pq.read_table(out).column_names == ["instruction"]

@@ -53,3 +53,27 @@ def test_outliers_always_leave_a_row_and_refuse_a_bad_fraction(blobs) -> None:
             find_outliers(vectors, np.arange(10), fraction)
     with pytest.raises(ConfigError, match="threshold"):
         find_duplicates(vectors, 1.5)
+
+
+def test_threshold_one_removes_every_exact_copy() -> None:
+    """float32 rounding puts a vector's cosine to its own copy just under 1.0 at times: still a copy."""
+    rng = np.random.default_rng(3)
+    vectors = unit_rows(rng.normal(size=(500, 64)).astype(np.float32))
+    doubled = np.vstack([vectors, vectors])
+    found = find_duplicates(doubled, 1.0)
+    assert found.removed.tolist() == list(range(500, 1000)) and found.duplicate_of.tolist() == list(
+        range(500)
+    )
+    reference = find_duplicates(vectors, 1.0, reference=vectors)
+    assert len(reference) == 500 and reference.in_reference.all()
+
+
+def test_a_row_that_duplicates_repeat_is_never_an_outlier(blobs) -> None:
+    vectors, _ = blobs
+    rng = np.random.default_rng(2)
+    stray = unit_rows(rng.normal(size=(1, vectors.shape[1])))
+    data = np.vstack([stray, stray, vectors[:50]])  # the isolated row has a copy: not isolated
+    duplicates = find_duplicates(data, 0.999)
+    assert duplicates.repeated_rows().tolist() == [0]
+    found = find_outliers(data, duplicates.kept, 1 / 51, protected=duplicates.repeated_rows())
+    assert len(found) == 1 and found.rows[0] != 0

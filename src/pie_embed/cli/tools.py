@@ -184,9 +184,13 @@ def dedup(
 
     source = _columns_source(data, columns, split)
     encoder = None
-    if against is not None and embeddings is not None:  # the reference is embedded with -m: the same model
+    if against is not None and embeddings is not None:  # the reference needs the model of the vectors
+        from pie_embed.data.embeddings import embeddings_manifest
         from pie_embed.tools.vectors import check_embeddings_model
 
+        made_by = embeddings_manifest(embeddings)
+        if model == DEFAULTS.model:  # -m left out: the model, prompt and pooling that made the vectors
+            model, prompt, pooling = made_by.model, prompt or made_by.prompt, pooling or made_by.pooling
         check_embeddings_model(embeddings, model)
         encoder = model_encoder(model, prompt, pooling)
     encoder = encoder or _encoder_unless_given(

@@ -41,16 +41,16 @@ def write_source_subset(source: InstructionSource, rows: Sequence[int], output: 
     hold: JSON Lines into a ``.jsonl`` output is streamed (one chunk of records held at a time); other
     formats read the chosen rows back first."""
     output = Path(output)
-    if detect_format(source.path) != "jsonl" or output.suffix.lower() != ".jsonl":
-        return write_subset(source.rows_at(rows), rows, output, field=source.field)
     wanted = np.asarray(rows, np.int64)
-    keep = np.zeros(int(wanted.max()) + 1 if len(wanted) else 0, bool)
+    if len(wanted) and (wanted[0] < 0 or (np.diff(wanted) <= 0).any()):
+        raise DataError(f"{source.path}: rows to write must be distinct row numbers in ascending order")
+    if detect_format(source.path) != "jsonl" or output.suffix.lower() != ".jsonl":
+        return write_subset(source.rows_at(rows), rows, output, field=source.field, split=source.split)
+    keep = np.zeros(int(wanted[-1]) + 1 if len(wanted) else 0, bool)
     keep[wanted] = True
-    written = 0
 
     def write(stream: IO[bytes]) -> None:
-        nonlocal written
-        row = 0
+        row = written = 0
         for chunk in source.iter():
             lines = []
             for record in chunk:
@@ -59,12 +59,11 @@ def write_source_subset(source: InstructionSource, rows: Sequence[int], output: 
                 row += 1
             stream.write("".join(lines).encode("utf-8"))
             written += len(lines)
+        if written != len(wanted):  # raised inside the write: the short file is discarded
+            last = int(wanted[-1])
+            raise DataError(f"{source.path}: row index {last} out of range (the file has {row} rows)")
 
     atomic_write(output, write)
-    if written != len(wanted):
-        raise DataError(
-            f"{source.path}: row index {int(wanted.max())} out of range (the file has fewer rows)"
-        )
     return output
 
 
@@ -84,6 +83,7 @@ def write_subset(
     *,
     field: str = "instruction",
     label_field: str = "label",
+    split: str | None = None,
 ) -> Path:
     """Write the rows ``indices`` (file row numbers, in that order) of ``dataset`` to ``output`` atomically.
 
@@ -99,11 +99,12 @@ def write_subset(
     records = [dataset.record_at(index) for index in indices]
     fmt, suffix = dataset.format, output.suffix.lower()
     if fmt == "hf-dataset" and suffix not in RECORD_SUFFIXES:
-        _write_hf_subset(dataset, indices, output)
+        _write_hf_subset(dataset, indices, output, split)
     elif fmt == "parquet" and suffix == ".parquet":
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pq.read_table(dataset.path).take(list(indices))
+        table = pq.read_table(dataset.path).take(pa.array(list(indices), pa.int64()))
         atomic_write(output, lambda stream: write_parquet_table(table, stream))
     elif fmt == "ieb-label-dict" and suffix == ".json":
         write_json(output, _ieb_label_dict(records, label_field))
@@ -114,10 +115,14 @@ def write_subset(
     return output
 
 
-def _write_hf_subset(dataset: InstructionDataset, indices: Sequence[int], output: Path) -> None:
+def _write_hf_subset(
+    dataset: InstructionDataset, indices: Sequence[int], output: Path, split: str | None = None
+) -> None:
     from datasets import load_from_disk
 
     source = load_from_disk(str(dataset.path))
+    if split is not None and not hasattr(source, "select") and split in source:
+        source = source[split]
     if not hasattr(source, "select"):
         raise DataError(f"{dataset.path}: a DatasetDict; read one --split and write the subset as .jsonl")
     with atomic_directory(output) as temp:

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from pie_embed.data.atomic import write_json
-from pie_embed.data.records import write_records
+from pie_embed.data.readers import detect_format
+from pie_embed.data.records import RECORD_SUFFIXES, write_records
 from pie_embed.data.source import InstructionSource, as_source
 from pie_embed.data.subsets import default_subset_path, write_source_subset
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
@@ -137,7 +138,7 @@ def _result(
     duplicates = find_duplicates(
         vectors, threshold, reference=None if reference is None else reference[1], show_progress=show_progress
     )
-    found = find_outliers(vectors, duplicates.kept, outliers)
+    found = find_outliers(vectors, duplicates.kept, outliers, protected=duplicates.repeated_rows())
     kept = np.setdiff1d(duplicates.kept, found.rows).tolist()
     repeated = []
     for i, j, similarity, in_reference in duplicates.pairs():
@@ -188,6 +189,7 @@ def deduplicate(
     >>> result.selected, result.duplicates[0].similarity, result.rethreshold(0.9).duplicate_ratio
     """
     check_threshold(threshold)
+    check_fraction(outliers)
     rows, take = _as_records(records)
     if not rows:
         raise DataError("no records to deduplicate")
@@ -204,7 +206,15 @@ def deduplicate(
         others, _ = _as_records(against)
         if not others:
             raise DataError("against= has no records")
-        encoded = encoder.encode(record_texts(others, columns))  # type: ignore[union-attr]
+        try:
+            encoded = encoder.encode(record_texts(others, columns))  # type: ignore[union-attr]
+        except DataError as error:
+            raise DataError(f"against: {error}") from None
+        if encoded.shape[1] != vectors.shape[1]:
+            raise DataError(
+                f"against: the embedder gives {encoded.shape[1]}-d vectors, the given vectors are "
+                f"{vectors.shape[1]}-d; pass the embedder that made them"
+            )
         reference = (others, unit_rows(np.asarray(encoded, dtype=np.float32)))
     return _result(rows, take, vectors, threshold, outliers, reference=reference, show_progress=show_progress)
 
@@ -268,6 +278,25 @@ def explanation_rows(
     return [entry for _, entry in sorted(explained, key=lambda item: item[0])]
 
 
+def check_fraction(outliers: float) -> None:
+    if not 0.0 <= outliers < 1.0:
+        raise ConfigError(f"--outliers must be at least 0 and below 1, got {outliers}")
+
+
+def check_output(output: Path, source: InstructionSource) -> None:
+    """One line before any work when ``output`` cannot be written as a subset of ``source``."""
+    if output.resolve() == source.path.resolve():
+        raise ConfigError(f"{output}: the output would overwrite the input; choose another -o")
+    folder = source.path.exists() and detect_format(source.path) == "hf-dataset"
+    if output.is_dir() and not folder:
+        raise ConfigError(f"{output}: is a folder; name a file")
+    if output.suffix.lower() not in RECORD_SUFFIXES and not folder:
+        raise ConfigError(
+            f"{output}: unsupported output type {output.suffix or '(no suffix)'!r}; "
+            f"use one of {', '.join(RECORD_SUFFIXES)}"
+        )
+
+
 def _check_second_column(source: InstructionSource, rows: int = 1_000) -> None:
     """A one-line error when no row among the first ``rows`` has the second column (a misspelt
     ``--columns`` would otherwise compare the first column alone)."""
@@ -300,11 +329,10 @@ def dedup_file(
     vectors and texts are held, and the kept rows are copied in a second pass
     (:func:`~pie_embed.data.subsets.write_source_subset`)."""
     check_threshold(threshold)
-    if not 0.0 <= outliers < 1.0:
-        raise ConfigError(f"--outliers must be at least 0 and below 1, got {outliers}")
+    check_fraction(outliers)
     source = as_source(source, reader_options, caller="dedup_file")
-    if output is not None and Path(output).resolve() == source.path.resolve():
-        raise ConfigError(f"{output}: the output would overwrite the input; choose another -o")
+    if output is not None:
+        check_output(Path(output), source)
     if (
         against is not None
         and Path(against if not isinstance(against, InstructionSource) else against.path).resolve()
@@ -324,6 +352,8 @@ def dedup_file(
         other.check()  # before the long part
     if source.join != "none":
         _check_second_column(source.check())
+        if other is not None:
+            _check_second_column(other)
     data = embed_rows(
         source, embedder=embedder, embeddings=embeddings, keep_texts=True, show_progress=show_progress
     )
@@ -336,7 +366,7 @@ def dedup_file(
         reference=None if reference is None else reference.vectors,
         show_progress=show_progress,
     )
-    found = find_outliers(data.vectors, duplicates.kept, outliers)
+    found = find_outliers(data.vectors, duplicates.kept, outliers, protected=duplicates.repeated_rows())
     kept = np.setdiff1d(duplicates.kept, found.rows).tolist()
     out = Path(output) if output is not None else default_subset_path(source, "dedup")
     explanation = out.with_name(out.name + ".duplicates.jsonl")

@@ -19,6 +19,8 @@ from pie_embed.tools.dedup import dedup_filter
 from pie_embed.tools.neighbors import nearest_neighbors, one_shot_index, search_excluding
 
 OUTLIER_NEIGHBORS = 10  # nearest kept rows averaged into a row's outlier score
+# float32 rounding: a unit vector's cosine to its own copy can come out just under 1.0
+TOLERANCE = 1e-6
 
 
 @dataclass
@@ -53,6 +55,11 @@ class Duplicates:
             outside.tolist(),
             strict=True,
         )
+
+    def repeated_rows(self) -> np.ndarray:
+        """The kept rows that removed rows duplicate (not those of a reference)."""
+        own = self.duplicate_of if self.in_reference is None else self.duplicate_of[~self.in_reference]
+        return np.unique(own)
 
     def similarities(self) -> dict[int, float]:
         """Removed row -> its cosine to the row it duplicates (4 decimals)."""
@@ -98,11 +105,11 @@ def find_duplicates(
     reference_similarity = np.zeros(len(vectors), np.float32)
     if reference is not None and len(reference) and len(vectors):
         similarities, ids = nearest_neighbors(np.ascontiguousarray(reference, np.float32), vectors, 1)
-        from_reference = similarities[:, 0] >= threshold
+        from_reference = similarities[:, 0] >= threshold - TOLERANCE
         reference_row, reference_similarity = ids[:, 0], similarities[:, 0]
     rest = rows[~from_reference]
     remaining = vectors[rest] if from_reference.any() else vectors  # no copy of a million rows for nothing
-    result, backend = dedup_filter(remaining, threshold, show_progress=show_progress)
+    result, backend = dedup_filter(remaining, max(-1.0, threshold - TOLERANCE), show_progress=show_progress)
     covered_by = np.full(len(vectors), -1, np.int64)
     similarity = np.ones(len(vectors), np.float32)
     covered_by[rest], similarity[rest] = rest[result.covered_by], result.similarity
@@ -121,10 +128,16 @@ def find_duplicates(
 
 
 def find_outliers(
-    vectors: np.ndarray, rows: np.ndarray, fraction: float, *, neighbors: int = OUTLIER_NEIGHBORS
+    vectors: np.ndarray,
+    rows: np.ndarray,
+    fraction: float,
+    *,
+    neighbors: int = OUTLIER_NEIGHBORS,
+    protected: np.ndarray | None = None,
 ) -> Outliers:
     """The ``fraction`` of ``rows`` (of unit ``vectors``) farthest from their ``neighbors`` nearest other
-    rows among ``rows``: isolated instructions, often broken or off every task in the data."""
+    rows among ``rows``: isolated instructions, often broken or off every task in the data. Rows in
+    ``protected`` (those that removed duplicates repeat, so not isolated) are never chosen."""
     if not 0.0 <= fraction < 1.0:
         raise ConfigError(f"outlier fraction must be at least 0 and below 1, got {fraction}")
     rows = np.asarray(rows, np.int64)
@@ -137,6 +150,10 @@ def find_outliers(
     similarities, _ = search_excluding(index, base, k, np.arange(len(base)))
     found = np.isfinite(similarities)  # an approximate index may return fewer than k neighbours
     scores = 1.0 - np.where(found, similarities, 0.0).sum(axis=1) / np.maximum(found.sum(axis=1), 1)
+    if protected is not None and len(protected):
+        shielded = np.isin(rows, protected)
+        scores = np.where(shielded, -np.inf, scores)
+        count = min(count, int((~shielded).sum()))
     # the highest scores; on a tie the later row goes first, so the earliest rows stay
     order = np.lexsort((-np.arange(len(rows)), -scores))[:count]
     return Outliers(fraction, rows[order], scores[order].astype(np.float32), k)
