@@ -30,9 +30,14 @@ def _csv_cell(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=json_default)
 
 
+def jsonl_line(row: dict[str, Any]) -> str:
+    """One row as a JSON Lines line (Unicode kept, numpy values and results as JSON)."""
+    return json.dumps(row, ensure_ascii=False, default=json_default) + "\n"
+
+
 def _records_bytes(path: Path, suffix: str, rows: Sequence[dict[str, Any]]) -> Callable[[IO[bytes]], None]:
     if suffix == ".jsonl":
-        text = "".join(json.dumps(row, ensure_ascii=False, default=json_default) + "\n" for row in rows)
+        text = "".join(jsonl_line(row) for row in rows)
         return lambda stream: stream.write(text.encode("utf-8"))
     if suffix == ".json":
         text = json.dumps(list(rows), ensure_ascii=False, indent=2, default=json_default) + "\n"

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
-from pie_embed.data.atomic import atomic_directory, atomic_write, json_default, write_json
+from pie_embed.data.atomic import atomic_directory, atomic_write, write_json
 from pie_embed.data.readers import InstructionDataset, InstructionRecord, detect_format
-from pie_embed.data.records import RECORD_SUFFIXES, write_parquet_table, write_records
+from pie_embed.data.records import RECORD_SUFFIXES, jsonl_line, write_parquet_table, write_records
 from pie_embed.data.source import InstructionSource
 from pie_embed.errors import DataError
 
@@ -55,7 +54,7 @@ def write_source_subset(source: InstructionSource, rows: Sequence[int], output: 
             lines = []
             for record in chunk:
                 if row < len(keep) and keep[row]:
-                    lines.append(json.dumps(record.row, ensure_ascii=False, default=json_default) + "\n")
+                    lines.append(jsonl_line(record.row))
                 row += 1
             stream.write("".join(lines).encode("utf-8"))
             written += len(lines)

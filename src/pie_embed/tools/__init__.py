@@ -20,7 +20,14 @@ if TYPE_CHECKING:
         dedup_file,
         deduplicate,
     )
-    from pie_embed.tools.duplicates import Duplicates, Outliers, find_duplicates, find_outliers
+    from pie_embed.tools.duplicates import (
+        Duplicates,
+        Outliers,
+        Removal,
+        find_duplicates,
+        find_outliers,
+        find_removals,
+    )
     from pie_embed.tools.identify import Identification, TaskBank, TaskIdentifier
     from pie_embed.tools.neighbors import ExactIndex, FaissHNSWIndex, NeighborIndex, build_index
     from pie_embed.tools.records import FilteredRecord, RecordSelection, select_records
@@ -67,6 +74,8 @@ _LAZY = {
     "Outliers": "duplicates",
     "find_duplicates": "duplicates",
     "find_outliers": "duplicates",
+    "Removal": "duplicates",
+    "find_removals": "duplicates",
 }
 __all__ = [
     "CorrelationResult",
@@ -75,10 +84,12 @@ __all__ = [
     "Duplicates",
     "OutlierRecord",
     "Outliers",
+    "Removal",
     "dedup_file",
     "deduplicate",
     "find_duplicates",
     "find_outliers",
+    "find_removals",
     "DemonstrationIndex",
     "EmbeddedDataset",
     "EmbeddedRows",

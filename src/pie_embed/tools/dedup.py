@@ -19,8 +19,7 @@ from typing import Any
 import numpy as np
 
 from pie_embed.embedding.memory import release_free_memory
-from pie_embed.errors import ConfigError
-from pie_embed.tools.diversity import GreedyFilterResult, greedy_filter
+from pie_embed.tools.diversity import GreedyFilterResult, check_threshold, greedy_filter
 from pie_embed.tools.neighbors import _faiss
 
 # from this many rows on, dedup_filter uses the approximate index (the exact pass takes ~20 s at 100k)
@@ -94,8 +93,7 @@ def approximate_filter(
     show_progress: bool = False,
 ) -> GreedyFilterResult:
     """greedy_filter(vectors, threshold) with its kept rows in an approximate index (module docstring)."""
-    if not -1.0 <= threshold <= 1.0:
-        raise ConfigError(f"similarity threshold must be between -1 and 1, got {threshold}")
+    check_threshold(threshold)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     if len(vectors) == 0:
         return greedy_filter(vectors, threshold)

@@ -28,7 +28,8 @@ from pie_embed.data.subsets import default_subset_path, write_source_subset
 from pie_embed.embedding.encoder import TextEncoder, default_encoder
 from pie_embed.embedding.normalize import unit_rows
 from pie_embed.errors import ConfigError, DataError
-from pie_embed.tools.duplicates import Duplicates, Outliers, check_threshold, find_duplicates, find_outliers
+from pie_embed.tools.diversity import check_threshold
+from pie_embed.tools.duplicates import Duplicates, Outliers, check_fraction, find_removals
 from pie_embed.tools.records import record_texts
 from pie_embed.tools.vectors import EmbeddedRows, embed_rows
 
@@ -135,11 +136,14 @@ def _result(
     reference: tuple[list[Any], np.ndarray] | None = None,
     show_progress: bool = False,
 ) -> DeduplicationResult:
-    duplicates = find_duplicates(
-        vectors, threshold, reference=None if reference is None else reference[1], show_progress=show_progress
+    removal = find_removals(
+        vectors,
+        threshold,
+        outliers,
+        reference=None if reference is None else reference[1],
+        show_progress=show_progress,
     )
-    found = find_outliers(vectors, duplicates.kept, outliers, protected=duplicates.repeated_rows())
-    kept = np.setdiff1d(duplicates.kept, found.rows).tolist()
+    duplicates, found, kept = removal.duplicates, removal.outliers, removal.kept
     repeated = []
     for i, j, similarity, in_reference in duplicates.pairs():
         of = reference[0][j] if in_reference and reference is not None else records[j]
@@ -189,7 +193,7 @@ def deduplicate(
     >>> result.selected, result.duplicates[0].similarity, result.rethreshold(0.9).duplicate_ratio
     """
     check_threshold(threshold)
-    check_fraction(outliers)
+    check_fraction(outliers, "--outliers")
     rows, take = _as_records(records)
     if not rows:
         raise DataError("no records to deduplicate")
@@ -278,11 +282,6 @@ def explanation_rows(
     return [entry for _, entry in sorted(explained, key=lambda item: item[0])]
 
 
-def check_fraction(outliers: float) -> None:
-    if not 0.0 <= outliers < 1.0:
-        raise ConfigError(f"--outliers must be at least 0 and below 1, got {outliers}")
-
-
 def check_output(output: Path, source: InstructionSource) -> None:
     """One line before any work when ``output`` cannot be written as a subset of ``source``."""
     if output.resolve() == source.path.resolve():
@@ -329,26 +328,24 @@ def dedup_file(
     vectors and texts are held, and the kept rows are copied in a second pass
     (:func:`~pie_embed.data.subsets.write_source_subset`)."""
     check_threshold(threshold)
-    check_fraction(outliers)
+    check_fraction(outliers, "--outliers")
     source = as_source(source, reader_options, caller="dedup_file")
     if output is not None:
         check_output(Path(output), source)
-    if (
-        against is not None
-        and Path(against if not isinstance(against, InstructionSource) else against.path).resolve()
-        == source.path.resolve()
-    ):
-        raise ConfigError(f"{source.path}: --against names the input itself (every row would repeat itself)")
-    if against is not None and embeddings is not None and embedder is None:
-        raise ConfigError(
-            "--against needs the model to embed the reference with: name it with -m (the vectors of "
-            "--embeddings must be that model's)"
-        )
     other = None
     if against is not None:
         other = as_source(against, {}, caller="dedup_file").replace(
             field=source.field, input_field=source.input_field, join=source.join
         )
+        if other.path.resolve() == source.path.resolve():
+            raise ConfigError(
+                f"{source.path}: --against names the input itself (every row would repeat itself)"
+            )
+        if embeddings is not None and embedder is None:
+            raise ConfigError(
+                "--against needs the model to embed the reference with: name it with -m (the vectors of "
+                "--embeddings must be that model's)"
+            )
         other.check()  # before the long part
     if source.join != "none":
         _check_second_column(source.check())
@@ -360,14 +357,14 @@ def dedup_file(
     reference = None
     if other is not None:
         reference = embed_rows(other, embedder=embedder, keep_texts=True, show_progress=show_progress)
-    duplicates = find_duplicates(
+    removal = find_removals(
         data.vectors,
         threshold,
+        outliers,
         reference=None if reference is None else reference.vectors,
         show_progress=show_progress,
     )
-    found = find_outliers(data.vectors, duplicates.kept, outliers, protected=duplicates.repeated_rows())
-    kept = np.setdiff1d(duplicates.kept, found.rows).tolist()
+    duplicates, found, kept = removal.duplicates, removal.outliers, removal.kept
     out = Path(output) if output is not None else default_subset_path(source, "dedup")
     explanation = out.with_name(out.name + ".duplicates.jsonl")
     report_path = out.with_name(out.name + ".report.json")

@@ -62,6 +62,13 @@ class ExactKeptRows:
         self.count += len(rows)
 
 
+def check_threshold(threshold: float) -> float:
+    """``threshold`` as a float, or a one-line error when it is not a cosine (between -1 and 1)."""
+    if not -1.0 <= threshold <= 1.0:
+        raise ConfigError(f"similarity threshold must be between -1 and 1, got {threshold}")
+    return float(threshold)
+
+
 def greedy_filter(
     vectors: np.ndarray,
     threshold: float,
@@ -75,8 +82,7 @@ def greedy_filter(
     """Visit unit ``vectors`` in ``order`` (file order by default); keep each whose cosine to every
     kept row is below ``threshold``, until ``limit`` rows are kept. ``kept_rows`` holds the kept rows
     (exactly, in a matrix, by default; :mod:`pie_embed.tools.dedup` passes an approximate index)."""
-    if not -1.0 <= threshold <= 1.0:
-        raise ConfigError(f"similarity threshold must be between -1 and 1, got {threshold}")
+    check_threshold(threshold)
     n, dim = vectors.shape
     visit = np.arange(n) if order is None else np.asarray(order, dtype=np.int64)
     capacity = n if limit is None else min(limit, n)

@@ -16,6 +16,7 @@ import numpy as np
 
 from pie_embed.errors import ConfigError
 from pie_embed.tools.dedup import dedup_filter
+from pie_embed.tools.diversity import check_threshold
 from pie_embed.tools.neighbors import nearest_neighbors, one_shot_index, search_excluding
 
 OUTLIER_NEIGHBORS = 10  # nearest kept rows averaged into a row's outlier score
@@ -79,10 +80,11 @@ class Outliers:
         return len(self.rows)
 
 
-def check_threshold(threshold: float) -> float:
-    if not -1.0 <= threshold <= 1.0:
-        raise ConfigError(f"similarity threshold must be between -1 and 1, got {threshold}")
-    return float(threshold)
+def check_fraction(fraction: float, name: str = "outlier fraction") -> float:
+    """``fraction`` as a float, or a one-line error naming ``name`` when it is not in [0, 1)."""
+    if not 0.0 <= fraction < 1.0:
+        raise ConfigError(f"{name} must be at least 0 and below 1, got {fraction}")
+    return float(fraction)
 
 
 def find_duplicates(
@@ -138,8 +140,7 @@ def find_outliers(
     """The ``fraction`` of ``rows`` (of unit ``vectors``) farthest from their ``neighbors`` nearest other
     rows among ``rows``: isolated instructions, often broken or off every task in the data. Rows in
     ``protected`` (those that removed duplicates repeat, so not isolated) are never chosen."""
-    if not 0.0 <= fraction < 1.0:
-        raise ConfigError(f"outlier fraction must be at least 0 and below 1, got {fraction}")
+    check_fraction(fraction)
     rows = np.asarray(rows, np.int64)
     count = min(int(round(fraction * len(rows))), len(rows) - 1)  # at least one row stays
     if count == 0 or len(rows) < 2:
@@ -157,3 +158,27 @@ def find_outliers(
     # the highest scores; on a tie the later row goes first, so the earliest rows stay
     order = np.lexsort((-np.arange(len(rows)), -scores))[:count]
     return Outliers(fraction, rows[order], scores[order].astype(np.float32), k)
+
+
+@dataclass
+class Removal:
+    """What deduplication removes from a set of rows, and the rows it keeps (ascending)."""
+
+    duplicates: Duplicates
+    outliers: Outliers
+    kept: list[int]
+
+
+def find_removals(
+    vectors: np.ndarray,
+    threshold: float,
+    outliers: float = 0.0,
+    *,
+    reference: np.ndarray | None = None,
+    show_progress: bool = False,
+) -> Removal:
+    """Near-duplicates first (:func:`find_duplicates`), then the ``outliers`` fraction of the rows left
+    (:func:`find_outliers`), never a row that a removed duplicate repeats."""
+    duplicates = find_duplicates(vectors, threshold, reference=reference, show_progress=show_progress)
+    found = find_outliers(vectors, duplicates.kept, outliers, protected=duplicates.repeated_rows())
+    return Removal(duplicates, found, np.setdiff1d(duplicates.kept, found.rows).tolist())
